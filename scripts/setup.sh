@@ -52,6 +52,9 @@ if [[ ! -x .venv/bin/python ]] || [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]
     python3 -m venv .venv
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -e '.[test]'
+    # Matplotlib builds its font cache on first import and says so on
+    # stderr; doing it here keeps that line out of notebook outputs.
+    .venv/bin/python -c 'import matplotlib.pyplot' 2>/dev/null
     echo "$want" > "$stamp"
 fi
 

@@ -1,0 +1,26 @@
+# The README's two commands are `make lab` and `make test`; each sets up
+# whatever is missing first. The other targets are for instructors.
+PY := .venv/bin/python
+NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: lab test setup grade labs diagrams
+
+lab:
+	scripts/lab.sh
+
+test:
+	scripts/setup.sh --test
+	.venv/bin/pytest $(NBVAL_FLAGS) tests chapters solutions
+
+setup:
+	scripts/setup.sh --test
+
+# make grade LAB=labs/lab01-serverless-or-not.ipynb
+grade: setup
+	$(PY) -m serverless_workbook.grading $(LAB)
+
+labs: setup
+	$(PY) -m serverless_workbook.labgen
+
+diagrams: setup
+	$(PY) -m serverless_workbook.figures

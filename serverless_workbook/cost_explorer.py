@@ -1,0 +1,71 @@
+"""The interactive face of the cost model: a chart and the widgets that drive it."""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from serverless_workbook.costs import (
+    PRICES,
+    Workload,
+    break_even_requests,
+    ec2_monthly_cost,
+    fargate_monthly_cost,
+    lambda_monthly_cost,
+)
+
+REQUEST_RANGE = (1e4, 1e9)
+
+
+def plot_costs(duration_ms: float = 100, memory_mb: int = 128, free_tier: bool = True,
+               instance_type: str = "t3.small", fargate_vcpu: float = 0.25, fargate_memory_gb: float = 0.5):
+    """Monthly cost against monthly requests, with Lambda's break-even against EC2 marked."""
+    requests = np.logspace(np.log10(REQUEST_RANGE[0]), np.log10(REQUEST_RANGE[1]), 200)
+    lambda_cost = [lambda_monthly_cost(Workload(r, duration_ms, memory_mb), free_tier) for r in requests]
+    ec2 = ec2_monthly_cost(instance_type)
+    fargate = fargate_monthly_cost(fargate_vcpu, fargate_memory_gb)
+    crossing = break_even_requests(ec2, duration_ms, memory_mb, free_tier)
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot(requests, lambda_cost, label=f"Lambda ({memory_mb} MB, {duration_ms:g} ms)", color="#e7821a", lw=2)
+    ax.axhline(ec2, label=f"EC2 {instance_type}, always on", color="#2e73b8", lw=2)
+    ax.axhline(fargate, label=f"Fargate {fargate_vcpu:g} vCPU / {fargate_memory_gb:g} GB, always on",
+               color="#3a9e5a", lw=2, ls="--")
+    if REQUEST_RANGE[0] <= crossing <= REQUEST_RANGE[1]:
+        ax.axvline(crossing, color="grey", ls=":")
+        ax.plot([crossing], [ec2], "o", color="black")
+        ax.annotate(f"break-even vs EC2\n{crossing:,.0f} requests/month", (crossing, ec2),
+                    xytext=(10, 20), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_yscale("symlog", linthresh=1)
+    ax.set_xlabel("requests per month")
+    ax.set_ylabel("USD per month")
+    ax.set_title(f"Monthly cost, prices of {PRICES.as_of} ({PRICES.region.split(',')[0]})")
+    ax.legend(loc="upper left", fontsize="small")
+    ax.grid(True, which="major", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def explorer() -> widgets.Widget:
+    """Sliders and switches over plot_costs; the chart redraws as they move."""
+    controls = {
+        "duration_ms": widgets.IntSlider(value=100, min=1, max=3000, step=1, description="duration ms"),
+        "memory_mb": widgets.SelectionSlider(options=[128, 256, 512, 1024, 2048, 4096, 10240], value=128,
+                                             description="memory MB"),
+        "free_tier": widgets.Checkbox(value=True, description="free tier"),
+        "instance_type": widgets.Dropdown(options=sorted(PRICES.ec2_hourly), value="t3.small",
+                                          description="EC2 type"),
+        "fargate_vcpu": widgets.SelectionSlider(options=[0.25, 0.5, 1, 2, 4], value=0.25,
+                                                description="Fargate vCPU"),
+        "fargate_memory_gb": widgets.SelectionSlider(options=[0.5, 1, 2, 4, 8], value=0.5,
+                                                     description="Fargate GB"),
+    }
+    chart = widgets.interactive_output(_show_plot, controls)
+    return widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values())[:3]),
+                                       widgets.VBox(list(controls.values())[3:])]), chart])
+
+
+def _show_plot(**settings) -> None:
+    plot_costs(**settings)
+    plt.show()

@@ -1,0 +1,117 @@
+"""Chapter 1's cost model: one workload's monthly bill on Lambda, EC2 and Fargate.
+
+Every price lives in PRICES, one dated table that names its source, so the
+chapter, the lab and the tests all read the same figures.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+HOURS_PER_MONTH = 730  # AWS's own convention for monthly estimates (8760 / 12)
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    as_of: str
+    region: str
+    source: str
+    lambda_per_million_requests: float
+    lambda_per_gb_second: float
+    lambda_free_requests: int
+    lambda_free_gb_seconds: int
+    ec2_hourly: dict[str, float]
+    fargate_per_vcpu_hour: float
+    fargate_per_gb_hour: float
+
+
+PRICES = PriceTable(
+    as_of="2026-09",
+    region="us-east-1 (N. Virginia), x86, Linux, on-demand",
+    source=(
+        "https://aws.amazon.com/lambda/pricing/, "
+        "https://aws.amazon.com/ec2/pricing/on-demand/, "
+        "https://aws.amazon.com/fargate/pricing/"
+    ),
+    lambda_per_million_requests=0.20,
+    lambda_per_gb_second=0.0000166667,
+    lambda_free_requests=1_000_000,
+    lambda_free_gb_seconds=400_000,
+    ec2_hourly={
+        "t3.micro": 0.0104,
+        "t3.small": 0.0208,
+        "t3.medium": 0.0416,
+        "m5.large": 0.096,
+    },
+    fargate_per_vcpu_hour=0.04048,
+    fargate_per_gb_hour=0.004445,
+)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What one function invocation costs to run, and how often it runs."""
+
+    requests_per_month: float
+    duration_ms: float = 100
+    memory_mb: int = 128
+
+    def __post_init__(self) -> None:
+        if self.requests_per_month < 0:
+            raise ValueError(f"requests_per_month must be >= 0, got {self.requests_per_month}")
+        if not 1 <= self.duration_ms <= 900_000:
+            raise ValueError(f"duration_ms must be 1..900000 (Lambda's 15-minute limit), got {self.duration_ms}")
+        if not 128 <= self.memory_mb <= 10_240:
+            raise ValueError(f"memory_mb must be 128..10240 (Lambda's range), got {self.memory_mb}")
+
+    @property
+    def gb_seconds(self) -> float:
+        return self.requests_per_month * (self.duration_ms / 1000) * (self.memory_mb / 1024)
+
+
+def lambda_monthly_cost(workload: Workload, free_tier: bool = True, prices: PriceTable = PRICES) -> float:
+    """Requests plus compute (GB-seconds), less the always-free monthly allowance."""
+    requests = workload.requests_per_month
+    gb_seconds = workload.gb_seconds
+    if free_tier:
+        requests = max(0.0, requests - prices.lambda_free_requests)
+        gb_seconds = max(0.0, gb_seconds - prices.lambda_free_gb_seconds)
+    return requests / 1e6 * prices.lambda_per_million_requests + gb_seconds * prices.lambda_per_gb_second
+
+
+def ec2_monthly_cost(instance_type: str = "t3.small", instances: int = 1, prices: PriceTable = PRICES) -> float:
+    """Always-on instances: the bill is the same whether they serve 0 or 1 million requests."""
+    if instance_type not in prices.ec2_hourly:
+        known = ", ".join(sorted(prices.ec2_hourly))
+        raise ValueError(f"unknown instance type {instance_type!r}; the price table knows {known}")
+    return prices.ec2_hourly[instance_type] * HOURS_PER_MONTH * instances
+
+
+def fargate_monthly_cost(vcpu: float = 0.25, memory_gb: float = 0.5, tasks: int = 1,
+                         prices: PriceTable = PRICES) -> float:
+    """Always-running tasks, billed per vCPU-hour and GB-hour."""
+    hourly = vcpu * prices.fargate_per_vcpu_hour + memory_gb * prices.fargate_per_gb_hour
+    return hourly * HOURS_PER_MONTH * tasks
+
+
+def break_even_requests(fixed_monthly_cost: float, duration_ms: float = 100, memory_mb: int = 128,
+                        free_tier: bool = True, prices: PriceTable = PRICES) -> float:
+    """Monthly requests at which Lambda costs as much as a fixed monthly bill.
+
+    Lambda's cost grows piecewise-linearly with requests (each free allowance
+    runs out at its own point), so the crossing is found by bisection on a
+    monotonic function rather than by a single formula.
+    """
+    def gap(requests: float) -> float:
+        return lambda_monthly_cost(Workload(requests, duration_ms, memory_mb), free_tier, prices) - fixed_monthly_cost
+
+    low, high = 0.0, 1.0
+    while gap(high) < 0:
+        high *= 2
+    for _ in range(200):
+        mid = (low + high) / 2
+        if gap(mid) < 0:
+            low = mid
+        else:
+            high = mid
+    return math.ceil(high)

@@ -15,7 +15,9 @@ test:
 setup:
 	scripts/setup.sh --test
 
-# make grade LAB=labs/lab01-serverless-or-not.ipynb
+# make grade                       every lab in labs/
+# make grade LAB=labs/lab01-....ipynb   one lab
+LAB ?= $(wildcard labs/*.ipynb)
 grade: setup
 	$(PY) -m serverless_workbook.grading $(LAB)
 

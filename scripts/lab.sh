@@ -1,21 +1,43 @@
 #!/usr/bin/env bash
 # Opens the workbook: sets up what is missing, then serves JupyterLab on
 # 127.0.0.1 at the chapters. PORT and TOKEN may be set; otherwise the port
-# is 8888 (or the next free one) and the token is random.
+# is the first free one from 8888 and the token is random.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-port=${PORT:-8888}
+port=$(.venv/bin/python - "${PORT:-8888}" <<'PY'
+import socket, sys
+start = int(sys.argv[1])
+for port in range(start, start + 50):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(port)
+        break
+else:
+    sys.exit(f"no free port in {start}..{start + 49}; set PORT to another number")
+PY
+)
 token=${TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}
 root_flag=()
 [[ $(id -u) -eq 0 ]] && root_flag=(--allow-root)
 
-echo "Opening the workbook on the local cloud (no AWS account is used)."
-echo "When JupyterLab is up, open the URL it prints below (http://127.0.0.1:...?token=...)."
+cat <<MSG
+
+  The workbook runs on the local cloud: no AWS account is used.
+  Open this URL in your browser (Ctrl-C here stops JupyterLab):
+
+      http://127.0.0.1:${port}/lab/tree/chapters?token=${token}
+
+MSG
+# Logs at WARN keep the URL above on screen; problems still show.
 exec .venv/bin/jupyter lab \
     --no-browser "${root_flag[@]}" \
-    --ServerApp.ip=127.0.0.1 --ServerApp.port="$port" \
+    --ServerApp.ip=127.0.0.1 --ServerApp.port="$port" --ServerApp.port_retries=0 \
     --ServerApp.root_dir="$PWD" \
+    --ServerApp.log_level=WARN \
     --LabApp.default_url=/lab/tree/chapters \
     --IdentityProvider.token="$token"

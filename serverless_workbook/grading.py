@@ -9,7 +9,7 @@ passes with one deterministic line, or raises ExerciseFailed whose message
 says what was expected and what was found.
 
 From the shell, ``python -m serverless_workbook.grading labs/lab01-....ipynb``
-runs a lab in a fresh kernel, prints a per-exercise table and writes JUnit XML.
+runs each lab given in a fresh kernel, prints a per-exercise table and writes JUnit XML.
 """
 from __future__ import annotations
 
@@ -151,22 +151,27 @@ def junit_xml(results_: list[Result], suite: str) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Grade a lab notebook: run it and score each exercise.")
-    parser.add_argument("notebook", type=Path)
-    parser.add_argument("--junit", type=Path, help="JUnit XML path (default: reports/<lab>.xml)")
+    parser = argparse.ArgumentParser(description="Grade lab notebooks: run each and score its exercises.")
+    parser.add_argument("notebooks", type=Path, nargs="+")
+    parser.add_argument("--reports", type=Path, default=Path("reports"),
+                        help="folder for the JUnit XML files (default: reports/)")
     args = parser.parse_args(argv)
-    if not args.notebook.is_file():
-        parser.error(f"no such notebook: {args.notebook}")
-    print(f"Running {args.notebook} in a fresh kernel...", flush=True)
-    found = grade(args.notebook)
-    if not found:
-        parser.error(f"{args.notebook} has no exercise checks (cells with workbook.check metadata)")
-    print(table(found, f"Grade for {args.notebook}"))
-    junit = args.junit or Path("reports") / f"{args.notebook.stem}.xml"
-    junit.parent.mkdir(parents=True, exist_ok=True)
-    junit.write_bytes(junit_xml(found, args.notebook.stem))
-    print(f"JUnit XML written to {junit}")
-    return 0 if all(r.passed for r in found) else 1
+    for notebook in args.notebooks:
+        if not notebook.is_file():
+            parser.error(f"no such notebook: {notebook}")
+    all_passed = True
+    for notebook in args.notebooks:
+        print(f"Running {notebook} in a fresh kernel...", flush=True)
+        found = grade(notebook)
+        if not found:
+            parser.error(f"{notebook} has no exercise checks (cells with workbook.check metadata)")
+        print(table(found, f"Grade for {notebook}"))
+        junit = args.reports / f"{notebook.stem}.xml"
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_bytes(junit_xml(found, notebook.stem))
+        print(f"JUnit XML written to {junit}\n")
+        all_passed &= all(r.passed for r in found)
+    return 0 if all_passed else 1
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 """The interactive face of the cost model: a chart and the widgets that drive it."""
 from __future__ import annotations
 
+import io
+
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from serverless_workbook.costs import (
     PRICES,
@@ -17,6 +21,19 @@ from serverless_workbook.costs import (
 REQUEST_RANGE = (1e4, 1e9)
 
 
+class CostChart(Figure):
+    """A figure that shows itself as a PNG wherever IPython displays it.
+
+    It is not registered with pyplot, so a notebook shows exactly the chart a
+    cell returns, whatever matplotlib backend the kernel happens to run.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
 def plot_costs(duration_ms: float = 100, memory_mb: int = 128, free_tier: bool = True,
                instance_type: str = "t3.small", fargate_vcpu: float = 0.25, fargate_memory_gb: float = 0.5):
     """Monthly cost against monthly requests, with Lambda's break-even against EC2 marked."""
@@ -26,7 +43,8 @@ def plot_costs(duration_ms: float = 100, memory_mb: int = 128, free_tier: bool =
     fargate = fargate_monthly_cost(fargate_vcpu, fargate_memory_gb)
     crossing = break_even_requests(ec2, duration_ms, memory_mb, free_tier)
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig = CostChart(figsize=(8, 4.5))
+    ax = fig.subplots()
     ax.plot(requests, lambda_cost, label=f"Lambda ({memory_mb} MB, {duration_ms:g} ms)", color="#e7821a", lw=2)
     ax.axhline(ec2, label=f"EC2 {instance_type}, always on", color="#2e73b8", lw=2)
     ax.axhline(fargate, label=f"Fargate {fargate_vcpu:g} vCPU / {fargate_memory_gb:g} GB, always on",
@@ -35,9 +53,12 @@ def plot_costs(duration_ms: float = 100, memory_mb: int = 128, free_tier: bool =
         ax.axvline(crossing, color="grey", ls=":")
         ax.plot([crossing], [ec2], "o", color="black")
         ax.annotate(f"break-even vs EC2\n{crossing:,.0f} requests/month", (crossing, ec2),
-                    xytext=(10, 20), textcoords="offset points")
+                    xytext=(12, -45), textcoords="offset points")
     ax.set_xscale("log")
+    # symlog keeps $0 (the free tier) on the chart, which a log scale cannot.
     ax.set_yscale("symlog", linthresh=1)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda usd, _: f"${usd:,.0f}"))
     ax.set_xlabel("requests per month")
     ax.set_ylabel("USD per month")
     ax.set_title(f"Monthly cost, prices of {PRICES.as_of} ({PRICES.region.split(',')[0]})")
@@ -67,5 +88,4 @@ def explorer() -> widgets.Widget:
 
 
 def _show_plot(**settings) -> None:
-    plot_costs(**settings)
-    plt.show()
+    display(plot_costs(**settings))

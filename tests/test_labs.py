@@ -54,10 +54,10 @@ def test_every_check_passes_on_the_solution_and_fails_on_the_untouched_lab(solut
     assert _verdicts(labgen.student_version(nb), solution.parent) == {i: False for i in ids}
 
 
-def _one_exercise_undone():
-    for solution in SOLUTIONS:
-        for exercise_id in check_ids(nbformat.read(solution, as_version=4)):
-            yield pytest.param(solution, exercise_id, id=f"{solution.stem}-{exercise_id}")
+def _one_exercise_undone() -> list:
+    return [pytest.param(solution, exercise_id, id=f"{solution.stem}-{exercise_id}")
+            for solution in SOLUTIONS
+            for exercise_id in check_ids(nbformat.read(solution, as_version=4))]
 
 
 @pytest.mark.parametrize("solution, exercise_id", _one_exercise_undone())
@@ -85,9 +85,9 @@ def test_grading_table_and_junit(tmp_path):
     results = [grading.Result("1.1", 2, True, "Exercise 1.1 passed: ok"),
                grading.Result("1.2", 3, False, "Exercise 1.2: expected 1 but found 2")]
     table = grading.table(results, "Grade")
-    assert "1.1         2/2    passed  Exercise 1.1 passed: ok" in table
-    assert "1.2         0/3    FAILED  Exercise 1.2: expected 1 but found 2" in table
-    assert "total       2/5    1 of 2 exercises passed" in table
+    assert "1.1        2/2    passed  Exercise 1.1 passed: ok" in table
+    assert "1.2        0/3    FAILED  Exercise 1.2: expected 1 but found 2" in table
+    assert "total      2/5    1 of 2 exercises passed" in table
     xml = grading.junit_xml(results, "lab")
     assert b'tests="2" failures="1"' in xml and b'<failure message="Exercise 1.2: expected 1 but found 2"' in xml
 

@@ -1,0 +1,50 @@
+"""Figure 2.1: the 24-Hour Video pipeline as this course builds it. Nothing
+polls: each stage starts because the one before it wrote something, and the
+SNS topic lets any number of consumers react to a finished video."""
+from diagrams import Cluster, Edge
+from diagrams.aws.compute import Lambda
+from diagrams.aws.database import Dynamodb
+from diagrams.aws.general import User
+from diagrams.aws.integration import SNS, SQS
+from diagrams.aws.management import CloudwatchLogs
+from diagrams.aws.media import ElementalMediaconvert
+from diagrams.aws.storage import S3
+
+from serverless_workbook.figures import figure
+
+
+def draw(out_path):
+    with figure("Figure 2.1  The 24-Hour Video pipeline", out_path) as diagram:
+        # In one left-to-right row the pipeline is too wide for a notebook, so
+        # stage 2 runs back right-to-left under stage 1. Declaring it first is
+        # what makes dot put it below rather than above.
+        with Cluster("Stage 2: fan out"):
+            topic = SNS("SNS topic")
+            queue = SQS("Notifications\nqueue")
+            extract = Lambda("extract-metadata")
+            table = Dynamodb("videos table")
+
+        user = User("User")
+        with Cluster("Stage 1: transcode"):
+            uploads = S3("Upload bucket")
+            transcode = Lambda("transcode-video")
+            mediaconvert = ElementalMediaconvert("AWS Elemental\nMediaConvert")
+            transcoded = S3("Transcoded bucket")
+
+        logs = CloudwatchLogs("CloudWatch Logs")
+
+        user >> Edge(label="upload video") >> uploads
+        uploads >> Edge(label="S3 event") >> transcode
+        transcode >> Edge(label="CreateJob") >> mediaconvert
+        mediaconvert >> Edge(label="1080p, 720p, 480p MP4s\ninto <basename>/") >> transcoded
+        # minlen=0 keeps the topic in the transcoded bucket's column (the turn of
+        # the snake); `<<` draws stage 2's arrows pointing left.
+        transcoded >> Edge(xlabel="S3 event", minlen="0") >> topic
+        queue << Edge(label="send message") << topic
+        extract << Edge(label="invoke") << topic
+        table << Edge(label="put item") << extract
+        # Logging is a side channel, not a further step: dotted, and pinned
+        # only by transcode-video so that it sits under the snake, not after it.
+        transcode >> Edge(label="logs", style="dotted", minlen="0") >> logs
+        extract >> Edge(label="logs", style="dotted", constraint="false") >> logs
+    return diagram

@@ -38,9 +38,11 @@ apt_install() {
 
 missing=()
 command -v dot >/dev/null || missing+=(graphviz)
+# The committed figures were drawn in DejaVu Sans; another font moves pixels.
+# (grep without -q: an early exit would fail the pipe under pipefail.)
+fc-list 2>/dev/null | grep -i "DejaVu Sans" >/dev/null || missing+=(fonts-dejavu-core)
 if $want_test; then
     [[ -x /usr/bin/chromium ]] || missing+=(chromium)
-    fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 fi
 (( ${#missing[@]} == 0 )) || apt_install "${missing[@]}"
 

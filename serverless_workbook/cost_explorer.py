@@ -82,6 +82,8 @@ def explorer() -> widgets.Widget:
         "fargate_memory_gb": widgets.SelectionSlider(options=[0.5, 1, 2, 4, 8], value=0.5,
                                                      description="Fargate GB"),
     }
+    for control in controls.values():
+        control.style.description_width = "initial"  # the default width cuts "Fargate vCPU" short
     chart = widgets.interactive_output(_show_plot, controls)
     return widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values())[:3]),
                                        widgets.VBox(list(controls.values())[3:])]), chart])

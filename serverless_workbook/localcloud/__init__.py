@@ -1,0 +1,20 @@
+"""The local cloud: moto plus the gap fillers for what moto 5.2.5 does not do.
+
+One module per gap, like moto's one package per service:
+- lambda_runtime: Lambda handlers run in this process (moto needs Docker);
+- mediaconvert (+ mediaconvert_settings, transcoder): MediaConvert on real ffmpeg;
+- cloudformation: the template parts moto's CloudFormation ignores or skips;
+- server: moto as an HTTP server, for the same flow over endpoint URLs.
+"""
+from . import lambda_runtime, mediaconvert
+
+
+def install(endpoint_url: str | None = None) -> mediaconvert.JobStore:
+    """Install every runtime gap filler; return the MediaConvert job store."""
+    lambda_runtime.install(endpoint_url)
+    return mediaconvert.install()
+
+
+def uninstall() -> None:
+    lambda_runtime.uninstall()
+    mediaconvert.uninstall()

@@ -1,0 +1,81 @@
+"""Sample clips and probing with the static ffmpeg that imageio-ffmpeg ships (it has no ffprobe)."""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import imageio_ffmpeg
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+
+# Bit-exact flags keep encoder version strings and timestamps out of the file,
+# so the same arguments always give the same bytes.
+BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1"]
+
+
+class NotAVideo(ValueError):
+    """ffmpeg found no video stream in the file."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    width: int
+    height: int
+    duration: float
+    fps: float
+    bitrate: int
+    video_codec: str
+    audio_codec: str | None
+    audio_tracks: int
+    size: int
+
+
+def generate_clip(path: str | Path, seconds: float = 5, width: int = 640, height: int = 360, fps: int = 25) -> Path:
+    """Write a deterministic H.264/AAC test card with a 440 Hz tone (no copyrighted footage)."""
+    path = Path(path)
+    subprocess.run(
+        [
+            FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate={fps}:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-threads", "1",
+            "-c:a", "aac", "-b:a", "96k", "-shortest", *BITEXACT, str(path),
+        ],
+        check=True,
+    )
+    return path
+
+
+_DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?), .*?bitrate: (\d+) kb/s")
+_VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})")
+_FPS = re.compile(r"Stream #\d+:\d+.*?: Video: [^\n]*?, (\d+(?:\.\d+)?) fps")
+_AUDIO = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+)")
+
+
+def probe(path: str | Path) -> Probe:
+    """Read width, height, duration, bitrate and codecs from `ffmpeg -i`'s stream report."""
+    path = Path(path)
+    # `ffmpeg -i` with no output always exits 1; the report on stderr is what we want.
+    report = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, text=True
+    ).stderr
+    video = _VIDEO.search(report)
+    duration = _DURATION.search(report)
+    if not video or not duration:
+        last_line = report.strip().splitlines()[-1] if report.strip() else "no output from ffmpeg"
+        raise NotAVideo(f"{path.name}: no video stream ({last_line.replace(str(path), path.name)})")
+    hours, minutes, seconds, kbps = duration.groups()
+    audio = _AUDIO.findall(report)
+    return Probe(
+        width=int(video.group(2)),
+        height=int(video.group(3)),
+        duration=int(hours) * 3600 + int(minutes) * 60 + float(seconds),
+        fps=float(fps.group(1)) if (fps := _FPS.search(report)) else 0.0,
+        bitrate=int(kbps) * 1000,
+        video_codec=video.group(1),
+        audio_codec=audio[0] if audio else None,
+        audio_tracks=len(audio),
+        size=path.stat().st_size,
+    )

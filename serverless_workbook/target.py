@@ -1,0 +1,136 @@
+"""Where the labs deploy: the local cloud (default) or a real AWS account (explicit opt-in).
+
+    target = connect()          # local: moto in this kernel, with the gap fillers
+    s3 = target.client("s3")
+
+A real account is used only when WORKBOOK_TARGET=aws is set AND
+WORKBOOK_AWS_ACCOUNT_ID names the account the credentials belong to.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from . import localcloud
+from .localcloud.mediaconvert import JobStore
+from .localcloud.server import LocalServer
+
+TARGET_VARIABLE = "WORKBOOK_TARGET"
+ACCOUNT_VARIABLE = "WORKBOOK_AWS_ACCOUNT_ID"
+REGION_VARIABLE = "WORKBOOK_AWS_REGION"
+LOCAL_REGION = "us-east-1"
+TARGETS = ("local", "local-server", "aws")
+# moto accepts any credentials; these keep boto3 from looking for real ones.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": LOCAL_REGION,
+}
+OPT_IN_HELP = (
+    f"To use a real AWS account, set {TARGET_VARIABLE}=aws and {ACCOUNT_VARIABLE}=<your 12-digit account id> "
+    f"(optionally {REGION_VARIABLE}), with credentials for that account, then call connect() again."
+)
+
+
+class TargetError(RuntimeError):
+    pass
+
+
+@dataclass
+class Target:
+    name: str
+    account_id: str
+    region: str
+    session: boto3.session.Session
+    endpoint_url: str | None = None
+    jobs: JobStore | None = None
+    _stop: list[Any] = field(default_factory=list, repr=False)
+
+    @property
+    def is_local(self) -> bool:
+        return self.name != "aws"
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint_url, **kwargs)
+
+    def resource(self, service: str, **kwargs: Any) -> Any:
+        return self.session.resource(service, endpoint_url=self.endpoint_url, **kwargs)
+
+    def wait_for_jobs(self, timeout: float = 120) -> None:
+        """Wait until the local MediaConvert has no job left to run (no-op on AWS)."""
+        if self.jobs is not None and not self.jobs.wait_idle(timeout):
+            raise TimeoutError(f"MediaConvert jobs still running after {timeout} s")
+
+    def close(self) -> None:
+        """Stop the local cloud and forget everything in it."""
+        while self._stop:
+            self._stop.pop()()
+
+    def __str__(self) -> str:
+        where = {"local": "local cloud (moto, in this kernel)", "local-server": "local cloud (moto server over HTTP)",
+                 "aws": "AWS"}[self.name]
+        return f"Target: {where} | account {self.account_id} | region {self.region}"
+
+
+def connect(name: str | None = None) -> Target:
+    """Return the target named by the argument or WORKBOOK_TARGET (default "local") and print it."""
+    name = name or os.environ.get(TARGET_VARIABLE, "local")
+    if name not in TARGETS:
+        raise TargetError(f"Unknown target {name!r}; choose one of {', '.join(TARGETS)}. {OPT_IN_HELP}")
+    target = _connect_aws() if name == "aws" else _connect_local(server=name == "local-server")
+    print(target)
+    return target
+
+
+def _connect_local(server: bool) -> Target:
+    saved = {key: os.environ.get(key) for key in FAKE_CREDENTIALS}
+    os.environ.update(FAKE_CREDENTIALS)
+    stop = [lambda: _restore_environment(saved)]
+    endpoint_url = None
+    if server:
+        local_server = LocalServer()
+        endpoint_url = local_server.start()
+        stop.append(local_server.stop)
+    else:
+        from moto import mock_aws
+
+        mock = mock_aws()
+        mock.start()
+        stop.append(mock.stop)
+    jobs = localcloud.install(endpoint_url)
+    stop.append(localcloud.uninstall)
+    stop.append(jobs.clear)
+    stop.append(jobs.wait_idle)
+    session = boto3.session.Session(region_name=LOCAL_REGION)
+    account = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
+    return Target("local-server" if server else "local", account, LOCAL_REGION, session, endpoint_url, jobs, stop)
+
+
+def _restore_environment(saved: dict[str, str | None]) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def _connect_aws() -> Target:
+    if os.environ.get(TARGET_VARIABLE) != "aws":
+        raise TargetError(f"The real AWS account is only used when you opt in. {OPT_IN_HELP}")
+    expected = os.environ.get(ACCOUNT_VARIABLE, "").strip()
+    if not expected:
+        raise TargetError(f"{ACCOUNT_VARIABLE} is not set. {OPT_IN_HELP}")
+    session = boto3.session.Session(region_name=os.environ.get(REGION_VARIABLE) or None)
+    region = session.region_name or LOCAL_REGION
+    session = boto3.session.Session(region_name=region)
+    actual = session.client("sts").get_caller_identity()["Account"]
+    if actual != expected:
+        raise TargetError(
+            f"Your credentials belong to account {actual}, but {ACCOUNT_VARIABLE}={expected}. "
+            "Nothing was created. Fix the variable or the credentials."
+        )
+    return Target("aws", actual, region, session)

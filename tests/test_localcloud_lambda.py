@@ -1,0 +1,178 @@
+"""The in-process Lambda runtime: every trigger path runs the real handler, as AWS reports it."""
+import base64
+import io
+import json
+import os
+import zipfile
+
+import pytest
+
+from serverless_workbook.localcloud import lambda_runtime
+from serverless_workbook.target import connect
+
+HANDLER = '''
+import json, logging, os, time
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+def handler(event, context):
+    print("printed", json.dumps(event, sort_keys=True))
+    logger.info("logged via logging")
+    if event.get("raise"):
+        raise ValueError("the handler failed on purpose")
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    return {
+        "greeting": os.environ["GREETING"],
+        "function_name": context.function_name,
+        "request_id": context.aws_request_id,
+        "memory": context.memory_limit_in_mb,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "records": len(event.get("Records", [])),
+    }
+'''
+
+
+def zipped(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def target():
+    target = connect("local")
+    yield target
+    target.close()
+
+
+@pytest.fixture(scope="module")
+def function(target):
+    role = target.client("iam").create_role(RoleName="runner-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    target.client("lambda").create_function(
+        FunctionName="runner-test", Runtime="python3.12", Role=role, Handler="app.handler",
+        Code={"ZipFile": zipped(HANDLER)}, Timeout=2, MemorySize=256,
+        Environment={"Variables": {"GREETING": "hello from the function"}},
+    )
+    return "runner-test"
+
+
+def invoke(target, function, event):
+    response = target.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event), LogType="Tail")
+    return response, json.loads(response["Payload"].read())
+
+
+def log_messages(target, function):
+    logs = target.client("logs")
+    group = f"/aws/lambda/{function}"
+    return [
+        event["message"]
+        for stream in logs.describe_log_streams(logGroupName=group)["logStreams"]
+        for event in logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])["events"]
+    ]
+
+
+def test_self_test_passes_on_the_pinned_moto():
+    lambda_runtime.self_test()
+
+
+def test_self_test_fails_loudly_when_the_patched_method_is_gone(monkeypatch):
+    monkeypatch.setattr(lambda_runtime, "_original_invoke", None)
+    with pytest.raises(lambda_runtime.RuntimePatchError, match="_invoke_lambda is gone"):
+        lambda_runtime.self_test()
+
+
+def test_self_test_fails_loudly_when_the_signature_changes(monkeypatch):
+    monkeypatch.setattr(lambda_runtime, "_original_invoke", lambda self, event, context: None)
+    with pytest.raises(lambda_runtime.RuntimePatchError, match="no longer takes"):
+        lambda_runtime.self_test()
+
+
+def test_direct_invoke_runs_the_handler_with_its_environment_and_context(target, function):
+    response, payload = invoke(target, function, {"hello": "world"})
+    assert "FunctionError" not in response
+    assert payload["greeting"] == "hello from the function"
+    assert payload["function_name"] == function
+    assert payload["memory"] == 256
+    assert 0 < payload["remaining_ms"] <= 2000
+    assert len(payload["request_id"]) == 36
+
+
+def test_environment_is_restored_after_the_call(target, function):
+    invoke(target, function, {})
+    assert "GREETING" not in os.environ
+
+
+def test_stdout_and_logging_go_to_the_log_group(target, function):
+    response, payload = invoke(target, function, {"marker": "log-check"})
+    tail = base64.b64decode(response["LogResult"]).decode()
+    assert 'printed {"marker": "log-check"}' in tail
+    messages = log_messages(target, function)
+    assert 'printed {"marker": "log-check"}' in messages
+    assert any("logged via logging" in m for m in messages)
+    assert any(m.startswith(f"START RequestId: {payload['request_id']}") for m in messages)
+
+
+def test_a_raising_handler_is_reported_as_an_unhandled_function_error(target, function):
+    response, payload = invoke(target, function, {"raise": True})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "ValueError"
+    assert payload["errorMessage"] == "the handler failed on purpose"
+    assert any("app.py" in frame for frame in payload["stackTrace"])
+    messages = log_messages(target, function)
+    assert "[ERROR] ValueError: the handler failed on purpose" in messages
+    assert "Traceback (most recent call last):" in messages
+
+
+def test_a_handler_past_its_timeout_is_reported_as_timed_out(target, function):
+    response, payload = invoke(target, function, {"sleep": 3})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Sandbox.Timedout"
+    assert payload["errorMessage"].endswith("Task timed out after 2.00 seconds")
+    assert any(m.endswith("Task timed out after 2.00 seconds") for m in log_messages(target, function))
+    # The runtime is still usable afterwards.
+    assert invoke(target, function, {})[1]["greeting"] == "hello from the function"
+
+
+def test_an_sqs_event_source_mapping_runs_the_handler(target, function):
+    sqs = target.client("sqs")
+    queue_url = sqs.create_queue(QueueName="runner-test")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    target.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=function)
+    sqs.send_message(QueueUrl=queue_url, MessageBody="via-sqs-mapping")
+    assert any('"body": "via-sqs-mapping"' in m for m in log_messages(target, function))
+
+
+def test_an_sns_subscription_runs_the_handler(target, function):
+    sns = target.client("sns")
+    topic = sns.create_topic(Name="runner-test")["TopicArn"]
+    function_arn = target.client("lambda").get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function_arn)
+    sns.publish(TopicArn=topic, Message="via-sns")
+    assert any('"Message": "via-sns"' in m for m in log_messages(target, function))
+
+
+def test_an_s3_notification_runs_the_handler_with_an_encoded_key(target, function):
+    s3 = target.client("s3")
+    s3.create_bucket(Bucket="runner-test-bucket")
+    function_arn = target.client("lambda").get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket="runner-test-bucket",
+        NotificationConfiguration={"LambdaFunctionConfigurations": [
+            {"LambdaFunctionArn": function_arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
+    s3.put_object(Bucket="runner-test-bucket", Key="dir/a b.txt", Body=b"x")
+    # S3 URL-encodes keys in events, slash included.
+    assert any('"key": "dir%2Fa+b.txt"' in m for m in log_messages(target, function))
+
+
+def test_a_result_that_is_not_json_is_a_marshal_error(target):
+    role = target.client("iam").create_role(RoleName="marshal-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    target.client("lambda").create_function(
+        FunctionName="marshal-test", Runtime="python3.12", Role=role, Handler="app.handler",
+        Code={"ZipFile": zipped("def handler(event, context):\n    return {1, 2}\n")},
+    )
+    response, payload = invoke(target, "marshal-test", {})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Runtime.MarshalError"

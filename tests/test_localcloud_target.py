@@ -1,0 +1,67 @@
+"""connect(): local by default, a real account only on explicit opt-in checked against STS."""
+import os
+
+import pytest
+from moto import mock_aws
+
+from serverless_workbook.target import ACCOUNT_VARIABLE, TARGET_VARIABLE, TargetError, connect
+
+
+@pytest.fixture(autouse=True)
+def no_opt_in(monkeypatch):
+    monkeypatch.delenv(TARGET_VARIABLE, raising=False)
+    monkeypatch.delenv(ACCOUNT_VARIABLE, raising=False)
+
+
+def test_default_is_the_local_cloud_and_prints_one_line(capsys):
+    target = connect()
+    try:
+        assert capsys.readouterr().out == (
+            "Target: local cloud (moto, in this kernel) | account 123456789012 | region us-east-1\n"
+        )
+        assert target.is_local and target.region == "us-east-1"
+        assert target.client("s3").list_buckets()["Buckets"] == []
+    finally:
+        target.close()
+
+
+def test_close_forgets_the_fake_credentials():
+    before = os.environ.get("AWS_ACCESS_KEY_ID")
+    connect().close()
+    assert os.environ.get("AWS_ACCESS_KEY_ID") == before
+
+
+def test_aws_without_the_environment_variable_explains_how_to_opt_in():
+    with pytest.raises(TargetError, match=f"set {TARGET_VARIABLE}=aws and {ACCOUNT_VARIABLE}="):
+        connect("aws")
+
+
+def test_aws_without_the_account_id_is_refused(monkeypatch):
+    monkeypatch.setenv(TARGET_VARIABLE, "aws")
+    with pytest.raises(TargetError, match=f"{ACCOUNT_VARIABLE} is not set"):
+        connect()
+
+
+def test_unknown_target_is_refused(monkeypatch):
+    monkeypatch.setenv(TARGET_VARIABLE, "staging")
+    with pytest.raises(TargetError, match="Unknown target 'staging'"):
+        connect()
+
+
+# moto's STS stands in for the real one: it answers get_caller_identity with 123456789012.
+@mock_aws
+def test_aws_with_a_different_account_is_refused_before_anything_is_created(monkeypatch):
+    monkeypatch.setenv(TARGET_VARIABLE, "aws")
+    monkeypatch.setenv(ACCOUNT_VARIABLE, "999999999999")
+    with pytest.raises(TargetError, match="belong to account 123456789012, but WORKBOOK_AWS_ACCOUNT_ID=999999999999"):
+        connect()
+
+
+@mock_aws
+def test_aws_with_the_matching_account_is_accepted(monkeypatch, capsys):
+    monkeypatch.setenv(TARGET_VARIABLE, "aws")
+    monkeypatch.setenv(ACCOUNT_VARIABLE, "123456789012")
+    monkeypatch.setenv("WORKBOOK_AWS_REGION", "eu-west-1")
+    target = connect()
+    assert not target.is_local and target.endpoint_url is None
+    assert capsys.readouterr().out == "Target: AWS | account 123456789012 | region eu-west-1\n"

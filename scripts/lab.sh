@@ -25,9 +25,14 @@ token=${TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24
 root_flag=()
 [[ $(id -u) -eq 0 ]] && root_flag=(--allow-root)
 
+if [[ "${WORKBOOK_TARGET:-local}" == aws ]]; then
+    where="a REAL AWS account (${WORKBOOK_AWS_ACCOUNT_ID:-account id not set}): labs create billable resources"
+else
+    where="the local cloud: no AWS account is used"
+fi
 cat <<MSG
 
-  The workbook runs on the local cloud: no AWS account is used.
+  The labs run on ${where}.
   Open this URL in your browser (Ctrl-C here stops JupyterLab):
 
       http://127.0.0.1:${port}/lab/tree/chapters?token=${token}

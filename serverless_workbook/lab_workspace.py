@@ -1,0 +1,311 @@
+"""Lab 2's workspace: Lambda handlers and template parts written in notebook cells, then deployed for real.
+
+    %load_ext serverless_workbook.lab_workspace
+
+    %%handler transcode_video            the cell becomes workspace/transcode_video/app.py
+    %%template_part bucket_trigger       the cell's YAML replaces that part of templates/video-pipeline.yaml
+
+A part still holding the generated stub is replaced by the reference (functions/<name>/,
+or the reference template's own resources), so a learner who skips one exercise can still
+do the ones after it, and the invert test sees only the skipped exercise's check fail.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import copy
+import json
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from .lab_format import BEGIN, END
+from .localcloud.cloudformation import load_template
+from .stacks import empty_bucket, zip_folder
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+REFERENCE_TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
+# The line labgen writes in place of an answer.
+STUB = re.compile(r'raise NotImplementedError\("(Exercise [\w.]+ is not done yet)"\)')
+
+# What each template exercise takes out of the reference template, for the learner to write back:
+# paths of (resource, key, ...) to delete.
+TEMPLATE_PARTS: dict[str, list[tuple[str, ...]]] = {
+    "bucket_trigger": [
+        ("UploadBucket", "DependsOn"),
+        ("UploadBucket", "Properties", "NotificationConfiguration"),
+        ("TranscodeInvokePermission",),
+    ],
+    "queue_subscription": [("NotificationQueue",), ("NotificationSubscription",)],
+}
+
+
+class NotSaved(RuntimeError):
+    """An exercise's cell has not been run yet."""
+
+
+def _without_markers(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if line.strip() not in (BEGIN, END)) + "\n"
+
+
+@dataclass
+class Workspace:
+    """The learner's handlers and template parts; git ignores the folder."""
+
+    folder: Path
+    done_handlers: set[str] = field(default_factory=set)
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Part name -> the stub's "Exercise N is not done yet", for parts whose cell still holds the stub.
+    stubbed_parts: dict[str, str] = field(default_factory=dict)
+
+    def save_handler(self, name: str, source: str) -> str:
+        if not (FUNCTIONS / name).is_dir():
+            raise ValueError(f"No function named {name!r}; choose one of {sorted(p.name for p in FUNCTIONS.iterdir())}")
+        target = self.folder / name
+        shutil.rmtree(target, ignore_errors=True)
+        # Helper modules the reference ships (mp4info.py) come along; app.py is the learner's.
+        shutil.copytree(FUNCTIONS / name, target, ignore=shutil.ignore_patterns("app.py", "__pycache__"))
+        (target / "app.py").write_text(_without_markers(source))
+        stub = STUB.search(source)
+        if stub:
+            self.done_handlers.discard(name)
+            return f"Saved {name}/app.py, still a stub: until you write it, deploys use functions/{name}/."
+        self.done_handlers.add(name)
+        return f"Saved {name}/app.py: the {name.replace('_', '-')} function deploys this code."
+
+    def save_part(self, name: str, text: str) -> str:
+        if name not in TEMPLATE_PARTS:
+            raise ValueError(f"No template part named {name!r}; choose one of {sorted(TEMPLATE_PARTS)}")
+        self.parts.pop(name, None)
+        self.stubbed_parts.pop(name, None)
+        stub = STUB.search(text)
+        if stub:
+            self.stubbed_parts[name] = stub.group(1)
+            raise NotImplementedError(stub.group(1))
+        fragment = load_template(text)
+        if not isinstance(fragment, dict):
+            raise ValueError(f"The {name} part must be a YAML mapping of logical ids to resources, got {fragment!r}")
+        self.parts[name] = fragment
+        return f"Saved the {name} part: {', '.join(fragment)}."
+
+    def handler_folder(self, name: str) -> Path:
+        """The learner's code for the function, or the reference while the exercise is not done."""
+        return self.folder / name if name in self.done_handlers else FUNCTIONS / name
+
+    def learner_handler(self, name: str) -> Path:
+        """The learner's own code, for the checks: never the reference."""
+        app = self.folder / name / "app.py"
+        if not app.is_file():
+            raise NotSaved(f"run the %%handler {name} cell first")
+        stub = STUB.search(app.read_text())
+        if stub:
+            raise NotImplementedError(stub.group(1))
+        return app.parent
+
+    def template(self, only: str | None = None) -> dict[str, Any]:
+        """The reference template with every part the learner wrote (or just `only`) put in its place."""
+        if only in self.stubbed_parts:
+            raise NotImplementedError(self.stubbed_parts[only])
+        if only is not None and only not in self.parts:
+            raise NotSaved(f"run the %%template_part {only} cell first")
+        template = load_template(REFERENCE_TEMPLATE.read_text())
+        for name, fragment in self.parts.items():
+            if only in (None, name):
+                for path in TEMPLATE_PARTS[name]:
+                    _delete(template["Resources"], path)
+                _merge(template["Resources"], copy.deepcopy(fragment))
+        return template
+
+    def write_template(self) -> Path:
+        path = self.folder / "video-pipeline.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(self.template(), sort_keys=False, width=120))
+        return path
+
+    def describe(self, handlers: list[str]) -> list[str]:
+        """One line per handler and template part: the learner's, or the reference."""
+        lines = [f"{name}: {'yours' if name in self.done_handlers else f'reference (functions/{name})'}"
+                 for name in handlers]
+        lines += [f"{name}: {'yours' if name in self.parts else 'reference (templates/video-pipeline.yaml)'}"
+                  for name in TEMPLATE_PARTS]
+        return lines
+
+
+def _delete(resources: dict[str, Any], path: tuple[str, ...]) -> None:
+    node = resources
+    for key in path[:-1]:
+        node = node.get(key, {})
+    node.pop(path[-1], None)
+
+
+def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def lint(template: dict[str, Any]) -> list[str]:
+    """cfn-lint's errors and warnings for a template (informational notes left out)."""
+    from cfnlint.api import ManualArgs, lint as cfn_lint
+
+    matches = cfn_lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))
+    return [f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW"]
+
+
+@contextlib.contextmanager
+def trial_function(target: Any, folder: Path, environment: dict[str, str], timeout: int = 30) -> Iterator[Any]:
+    """Deploy a handler folder as a throwaway Lambda function; yield invoke(event) -> (payload, error, log)."""
+    iam, lam = target.client("iam"), target.client("lambda")
+    name = f"lab-trial-{folder.name.replace('_', '-')}"
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }))["Role"]["Arn"]
+    try:
+        lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=role,
+                            Code={"ZipFile": zip_folder(folder)}, Timeout=timeout,
+                            Environment={"Variables": environment})
+        try:
+            yield lambda event: _invoke(lam, name, event)
+        finally:
+            lam.delete_function(FunctionName=name)
+            with contextlib.suppress(target.client("logs").exceptions.ResourceNotFoundException):
+                target.client("logs").delete_log_group(logGroupName=f"/aws/lambda/{name}")
+    finally:
+        iam.delete_role(RoleName=name)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    payload: Any
+    error: str | None
+    log: str
+
+
+def _invoke(lam: Any, name: str, event: dict[str, Any]) -> Invocation:
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(event).encode(), LogType="Tail")
+    payload = json.loads(response["Payload"].read() or b"null")
+    log = base64.b64decode(response.get("LogResult", "")).decode(errors="replace")
+    error = None
+    if response.get("FunctionError"):
+        error = f"{payload.get('errorType')}: {payload.get('errorMessage')}"
+    return Invocation(payload, error, log)
+
+
+def s3_event(target: Any, bucket: str, key: str, body: bytes, *, timeout: float = 10) -> dict[str, Any]:
+    """Put an object and return the real S3 event record it caused (via a temporary queue)."""
+    sqs, s3 = target.client("sqs"), target.client("s3")
+    queue_url = sqs.create_queue(QueueName=f"lab-capture-{int(time.time() * 1000)}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage",
+                       "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}}}],
+    })})
+    try:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                               WaitTimeSeconds=1).get("Messages", []):
+                event = json.loads(message["Body"])
+                if event.get("Event") != "s3:TestEvent":
+                    return event
+        raise TimeoutError(f"no S3 event for s3://{bucket}/{key} within {timeout} s")
+    finally:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+        sqs.delete_queue(QueueUrl=queue_url)
+
+
+def sns_envelope(topic_arn: str, message: dict[str, Any]) -> dict[str, Any]:
+    """The event SNS hands a subscribed function: the published message as a JSON string."""
+    return {"Records": [{
+        "EventSource": "aws:sns",
+        "EventVersion": "1.0",
+        "EventSubscriptionArn": f"{topic_arn}:check",
+        "Sns": {"Type": "Notification", "TopicArn": topic_arn, "Subject": "Amazon S3 Notification",
+                "Message": json.dumps(message), "MessageAttributes": {}},
+    }]}
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """Throwaway buckets and videos table for trying one handler on its own."""
+
+    cloud: Any
+    uploads: str
+    transcoded: str
+    table: str
+    role_arn: str
+
+    def item(self, item_id: str) -> dict[str, Any] | None:
+        table = self.cloud.resource("dynamodb").Table(self.table)
+        return table.get_item(Key={"id": item_id}, ConsistentRead=True).get("Item")
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What the pipeline's template gives both functions."""
+        return {"TRANSCODED_BUCKET": self.transcoded, "MEDIACONVERT_ROLE_ARN": self.role_arn, "VIDEOS_TABLE": self.table}
+
+
+@contextlib.contextmanager
+def _local_cloud(target: Any) -> Iterator[Any]:
+    # The checks never create anything in a real account: there they get a local cloud of their own.
+    if target.is_local:
+        yield target
+        return
+    from .target import connect
+
+    cloud = connect("local")
+    try:
+        yield cloud
+    finally:
+        cloud.close()
+
+
+@contextlib.contextmanager
+def scratch(target: Any) -> Iterator[Scratch]:
+    with _local_cloud(target) as cloud:
+        s3, dynamodb = cloud.client("s3"), cloud.client("dynamodb")
+        box = Scratch(cloud, "lab-check-uploads", "lab-check-transcoded", "lab-check-videos",
+                      f"arn:aws:iam::{cloud.account_id}:role/lab-check-mediaconvert")
+        for bucket in (box.uploads, box.transcoded):
+            s3.create_bucket(Bucket=bucket)
+        dynamodb.create_table(TableName=box.table, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        try:
+            yield box
+        finally:
+            cloud.wait_for_jobs()
+            for bucket in (box.uploads, box.transcoded):
+                empty_bucket(cloud, bucket)
+                s3.delete_bucket(Bucket=bucket)
+            dynamodb.delete_table(TableName=box.table)
+
+
+workspace = Workspace(Path.cwd() / "workspace")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    global workspace
+    workspace = Workspace(Path.cwd() / "workspace")
+
+    def handler(line: str, cell: str) -> None:
+        print(workspace.save_handler(line.strip(), cell))
+
+    def template_part(line: str, cell: str) -> None:
+        print(workspace.save_part(line.strip(), cell))
+
+    ipython.register_magic_function(handler, "cell", "handler")
+    ipython.register_magic_function(template_part, "cell", "template_part")

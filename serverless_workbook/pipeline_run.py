@@ -1,0 +1,231 @@
+"""Drive and observe a deployed video pipeline: wait for its job, read what happened, estimate and clean up.
+
+    session = PipelineSession(target, "lab02-video")
+    outputs = session.deploy(template_path, code={...})
+    item = upload_and_wait(target, outputs, clip, "uploads/My first clip.mp4")
+    session.teardown()      # from any cell; on a real account also registered to run at kernel exit
+"""
+from __future__ import annotations
+
+import atexit
+import datetime
+import json
+import math
+import posixpath
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from tqdm.auto import tqdm
+
+from . import stacks
+
+# The book's three MP4 outputs: NameModifier -> (width, height, video bitrate).
+BOOK_RENDITIONS = {
+    "-1080p": (1920, 1080, 6_000_000),
+    "-720p": (1280, 720, 4_500_000),
+    "-480p": (640, 480, 1_500_000),
+}
+FINAL_JOB_STATES = ("COMPLETE", "ERROR", "CANCELED")
+FINAL_ITEM_STATES = ("COMPLETE", "ERROR")
+
+
+def video_id(key: str) -> str:
+    """The upload's basename: the item's id and the renditions' folder."""
+    return posixpath.splitext(posixpath.basename(key))[0]
+
+
+def _poll_seconds(target: Any) -> float:
+    # The local cloud answers at once; a real account is polled gently.
+    return 0.1 if target.is_local else 5
+
+
+def wait_for_item(target: Any, table_name: str, item_id: str, ready: Callable[[dict], bool],
+                  timeout: float = 900) -> dict[str, Any]:
+    table = target.resource("dynamodb").Table(table_name)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        item = table.get_item(Key={"id": item_id}, ConsistentRead=True).get("Item")
+        if item is not None and ready(item):
+            return item
+        time.sleep(_poll_seconds(target))
+    raise TimeoutError(f"the videos item {item_id!r} was not ready after {timeout} s")
+
+
+def watch_job(target: Any, job_id: str, label: str) -> dict[str, Any]:
+    """Poll GetJob with a progress bar that shows the job's state; return the finished job."""
+    mediaconvert = target.client("mediaconvert")
+    # No elapsed time in the bar, so the saved output is the same on every run.
+    with tqdm(total=100, bar_format="{desc} {bar:20} {n}%") as bar:
+        while True:
+            job = mediaconvert.get_job(Id=job_id)["Job"]
+            bar.set_description_str(f"{label}: {job['Status']}")
+            done = 100 if job["Status"] == "COMPLETE" else job.get("JobPercentComplete", 0)
+            bar.update(max(0, done - bar.n))
+            if job["Status"] in FINAL_JOB_STATES:
+                return job
+            time.sleep(_poll_seconds(target))
+
+
+def upload_and_wait(target: Any, outputs: dict[str, str], clip: str | Path, key: str) -> dict[str, Any]:
+    """Upload a clip, follow its MediaConvert job, and return its videos item once it is final."""
+    target.client("s3").upload_file(str(clip), outputs["UploadBucketName"], key)
+    item_id = video_id(key)
+    item = wait_for_item(target, outputs["VideosTableName"], item_id, lambda i: "jobId" in i)
+    watch_job(target, item["jobId"], item_id)
+    return wait_for_item(target, outputs["VideosTableName"], item_id, lambda i: i["status"] in FINAL_ITEM_STATES)
+
+
+def processed(target: Any, outputs: dict[str, str], clip: str | Path, key: str) -> dict[str, Any]:
+    """The clip's final videos item, uploading it and waiting first unless that was done already."""
+    item = target.resource("dynamodb").Table(outputs["VideosTableName"]).get_item(
+        Key={"id": video_id(key)}, ConsistentRead=True).get("Item")
+    if item is not None and item.get("status") in FINAL_ITEM_STATES:
+        return item
+    return upload_and_wait(target, outputs, clip, key)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Something one component did, from start to end (seconds since the epoch)."""
+
+    component: str
+    start: float
+    end: float
+
+
+_REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: ([\d.]+) ms")
+
+
+def lambda_spans(target: Any, function_name: str) -> list[Span]:
+    """One span per invocation, from the REPORT lines of the function's log group.
+
+    A REPORT line is written when the invocation ends and carries its duration.
+    """
+    logs = target.client("logs")
+    group = f"/aws/lambda/{function_name}"
+    spans = []
+    for page in logs.get_paginator("describe_log_streams").paginate(logGroupName=group):
+        for stream in page["logStreams"]:
+            events = logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"],
+                                         startFromHead=True)["events"]
+            for event in events:
+                report = _REPORT.match(event["message"])
+                if report:
+                    end = event["timestamp"] / 1000
+                    spans.append(Span(function_name, end - float(report.group(1)) / 1000, end))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def job_spans(job: dict[str, Any]) -> list[Span]:
+    """The job's wait in the queue and its transcoding, from GetJob's Timing."""
+    timing = {k: v.timestamp() for k, v in job["Timing"].items() if isinstance(v, datetime.datetime)}
+    return [Span("MediaConvert queued", timing["SubmitTime"], timing["StartTime"]),
+            Span("MediaConvert transcoding", timing["StartTime"], timing["FinishTime"])]
+
+
+def plot_timeline(spans: list[Span], title: str) -> Any:
+    """A Gantt chart of the spans, one row per component, in milliseconds since the first started."""
+    import matplotlib.pyplot as plt
+
+    components = list(dict.fromkeys(s.component for s in spans))
+    origin = min(s.start for s in spans)
+    figure, axes = plt.subplots(figsize=(8, 0.6 * len(components) + 1.2))
+    for row, component in enumerate(components):
+        bars = [((s.start - origin) * 1000, max((s.end - s.start) * 1000, 2)) for s in spans if s.component == component]
+        axes.broken_barh(bars, (row - 0.3, 0.6))
+    axes.set_yticks(range(len(components)), components)
+    axes.invert_yaxis()
+    axes.set_xlabel("milliseconds since the upload's first reaction")
+    axes.set_title(title)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+# MediaConvert on-demand, AVC single-pass up to 30 fps, us-east-1: https://aws.amazon.com/mediaconvert/pricing/
+MEDIACONVERT_PER_MINUTE = {"SD": 0.0075, "HD": 0.015}
+
+
+def run_cost(clip_seconds: float) -> dict[str, float]:
+    """An upper bound, in USD, of one lab run on a real account: MediaConvert is nearly all of it.
+
+    Each output is counted as at least one whole minute, so the estimate errs high. Lambda,
+    S3, DynamoDB, SNS and SQS for a handful of requests and a few MB come to well under a cent.
+    """
+    minutes = max(1, math.ceil(clip_seconds / 60))
+    cost = {f"MediaConvert {m[1:]}": minutes * MEDIACONVERT_PER_MINUTE["HD" if h >= 720 else "SD"]
+            for m, (_, h, _) in BOOK_RENDITIONS.items()}
+    cost["Lambda, S3, DynamoDB, SNS, SQS (under)"] = 0.01
+    return cost
+
+
+class PipelineSession:
+    """One deployed stack; teardown() works from any cell, and runs at kernel exit on a real account."""
+
+    def __init__(self, target: Any, stack_name: str) -> None:
+        self.target, self.stack_name = target, stack_name
+        self._registered = False
+
+    def deploy(self, template_path: str | Path, code: dict[str, str | Path]) -> dict[str, str]:
+        if not self.target.is_local and not self._registered:
+            atexit.register(self.teardown)
+            self._registered = True
+        try:
+            return stacks.deploy(self.target, self.stack_name, template_path, code=code)
+        except Exception:
+            self.teardown()
+            raise
+
+    def deployed(self) -> bool:
+        cfn = self.target.client("cloudformation")
+        try:
+            status = cfn.describe_stacks(StackName=self.stack_name)["Stacks"][0]["StackStatus"]
+        except cfn.exceptions.ClientError:
+            return False
+        return status != "DELETE_COMPLETE"
+
+    def teardown(self) -> list[str]:
+        """Delete the stack if it is there; return the leftover scan (empty when all is gone)."""
+        if self.deployed():
+            stacks.teardown(self.target, self.stack_name)
+        return stacks.leftovers(self.target, self.stack_name)
+
+
+_VOLATILE_KEYS = {"sequencer", "x-amz-request-id", "x-amz-id-2", "Signature", "MessageId", "configurationId"}
+_VOLATILE_TEXT = [
+    # The random suffix CloudFormation gives a resource's physical name.
+    (re.compile(r"(?<=-)(?=[0-9]*[A-Z])[A-Z0-9]{12}\b"), "<suffix>"),
+    (re.compile(r"\b\d{13}-[0-9a-f]{6}\b"), "<job-id>"),
+    (re.compile(r"(?<=SimpleNotificationService-)[0-9a-f]{32}"), "<certificate>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?"), "<time>"),
+    (re.compile(r"^1\d{12}$"), "<epoch-ms>"),
+]
+
+
+def stable(value: Any, key: str | None = None) -> Any:
+    """A copy of an event or document with ids and times replaced by placeholders, for printing."""
+    if isinstance(value, dict):
+        return {k: stable(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [stable(v) for v in value]
+    if key in _VOLATILE_KEYS and isinstance(value, str):
+        return f"<{key}>"
+    if isinstance(value, (datetime.datetime, int)) and not isinstance(value, bool):
+        text = value.isoformat() if isinstance(value, datetime.datetime) else str(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        return value
+    replaced = text
+    for pattern, placeholder in _VOLATILE_TEXT:
+        replaced = pattern.sub(placeholder, replaced)
+    return value if replaced == text else replaced
+
+
+def show(value: Any) -> None:
+    """Print a document, stabilised, as indented JSON."""
+    print(json.dumps(stable(value), indent=2, default=str, ensure_ascii=False))

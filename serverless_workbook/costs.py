@@ -23,6 +23,7 @@ class PriceTable:
     ec2_hourly: dict[str, float]
     fargate_per_vcpu_hour: float
     fargate_per_gb_hour: float
+    mediaconvert_per_output_minute: dict[str, float]
 
 
 PRICES = PriceTable(
@@ -31,7 +32,8 @@ PRICES = PriceTable(
     source=(
         "https://aws.amazon.com/lambda/pricing/, "
         "https://aws.amazon.com/ec2/pricing/on-demand/, "
-        "https://aws.amazon.com/fargate/pricing/"
+        "https://aws.amazon.com/fargate/pricing/, "
+        "https://aws.amazon.com/mediaconvert/pricing/"
     ),
     lambda_per_million_requests=0.20,
     lambda_per_gb_second=0.0000166667,
@@ -45,6 +47,8 @@ PRICES = PriceTable(
     },
     fargate_per_vcpu_hour=0.04048,
     fargate_per_gb_hour=0.004445,
+    # On-demand, AVC single-pass up to 30 fps, per output minute.
+    mediaconvert_per_output_minute={"SD": 0.0075, "HD": 0.015},
 )
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable
 from tqdm.auto import tqdm
 
 from . import stacks
+from .costs import PRICES
 
 # The book's three MP4 outputs: NameModifier -> (width, height, video bitrate).
 BOOK_RENDITIONS = {
@@ -145,10 +146,6 @@ def plot_timeline(spans: list[Span], title: str) -> Any:
     return figure
 
 
-# MediaConvert on-demand, AVC single-pass up to 30 fps, us-east-1: https://aws.amazon.com/mediaconvert/pricing/
-MEDIACONVERT_PER_MINUTE = {"SD": 0.0075, "HD": 0.015}
-
-
 def run_cost(clip_seconds: float) -> dict[str, float]:
     """An upper bound, in USD, of one lab run on a real account: MediaConvert is nearly all of it.
 
@@ -156,7 +153,7 @@ def run_cost(clip_seconds: float) -> dict[str, float]:
     S3, DynamoDB, SNS and SQS for a handful of requests and a few MB come to well under a cent.
     """
     minutes = max(1, math.ceil(clip_seconds / 60))
-    cost = {f"MediaConvert {m[1:]}": minutes * MEDIACONVERT_PER_MINUTE["HD" if h >= 720 else "SD"]
+    cost = {f"MediaConvert {m[1:]}": minutes * PRICES.mediaconvert_per_output_minute["HD" if h >= 720 else "SD"]
             for m, (_, h, _) in BOOK_RENDITIONS.items()}
     cost["Lambda, S3, DynamoDB, SNS, SQS (under)"] = 0.01
     return cost

@@ -73,3 +73,13 @@ def test_impossible_workloads_are_refused(bad):
 def test_unknown_instance_type_names_the_known_ones():
     with pytest.raises(ValueError, match="t3.small"):
         ec2_monthly_cost("x9.huge")
+
+
+def test_one_lab_run_on_a_real_account_is_priced_from_the_same_table():
+    from serverless_workbook.pipeline_run import run_cost
+
+    # Each of the three outputs bills at least a minute: 1080p and 720p as HD, 480p as SD.
+    estimate = run_cost(clip_seconds=2)
+    mediaconvert = sum(v for k, v in estimate.items() if k.startswith("MediaConvert"))
+    assert mediaconvert == pytest.approx(0.015 + 0.015 + 0.0075)
+    assert run_cost(clip_seconds=61)["MediaConvert 1080p"] == pytest.approx(2 * 0.015)

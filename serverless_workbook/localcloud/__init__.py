@@ -4,14 +4,18 @@ One module per gap, like moto's one package per service:
 - lambda_runtime: Lambda handlers run in this process (moto needs Docker);
 - mediaconvert (+ mediaconvert_settings, transcoder): MediaConvert on real ffmpeg;
 - cloudformation: the template parts moto's CloudFormation ignores or skips;
+- cloudformation_types: resource types it lacks (Cognito, API Gateway authorizers);
+- apigateway: the deployed REST API served over HTTP, with its Cognito authorizer;
 - server: moto as an HTTP server, for the same flow over endpoint URLs.
 """
-from . import lambda_runtime, mediaconvert
+from . import cloudformation_types, lambda_runtime, mediaconvert
 
 
 def install(endpoint_url: str | None = None) -> mediaconvert.JobStore:
     """Install every runtime gap filler; return the MediaConvert job store."""
     lambda_runtime.install(endpoint_url)
+    # Added to moto's type map for good: a registered type is inert until a template uses it.
+    cloudformation_types.install()
     return mediaconvert.install()
 
 

@@ -1,0 +1,86 @@
+"""The catalogue API's template and OpenAPI document: lint-clean, signed-in only, least privilege, in step."""
+import ast
+from pathlib import Path
+
+import cfnlint.api
+import pytest
+import yaml
+
+from serverless_workbook.localcloud.cloudformation import load_template
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "templates" / "video-api.yaml"
+OPENAPI = yaml.safe_load((ROOT / "openapi" / "video-api.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def resources():
+    return load_template(TEMPLATE.read_text())["Resources"]
+
+
+def of_type(resources, kind):
+    return {name: r["Properties"] for name, r in resources.items() if r["Type"] == kind}
+
+
+def handler_constants():
+    """The handler's module-level literals, read without importing it (it needs AWS at import)."""
+    tree = ast.parse((ROOT / "functions" / "video_api" / "app.py").read_text())
+    constants = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            try:
+                constants[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return constants
+
+
+def test_cfn_lint_passes():
+    assert cfnlint.api.lint_file(TEMPLATE) == []
+
+
+def test_every_method_needs_the_cognito_authorizer(resources):
+    methods = of_type(resources, "AWS::ApiGateway::Method")
+    assert len(methods) == 4
+    for name, method in methods.items():
+        assert method["AuthorizationType"] == "COGNITO_USER_POOLS", name
+        assert method["AuthorizerId"] == {"Ref": "Authorizer"}, name
+        assert method["Integration"]["Type"] == "AWS_PROXY", name
+    authorizer = of_type(resources, "AWS::ApiGateway::Authorizer")["Authorizer"]
+    assert authorizer["ProviderARNs"] == [{"Fn::GetAtt": ["UserPool", "Arn"]}]
+
+
+def test_the_function_role_grants_named_actions_on_named_resources(resources):
+    role = of_type(resources, "AWS::IAM::Role")["ApiRole"]
+    granted = [(action, str(statement["Resource"]))
+               for policy in role["Policies"] for statement in policy["PolicyDocument"]["Statement"]
+               for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])]
+    assert not [grant for grant in granted if "*" in grant[0] or grant[1] == "*"]
+    assert {action for action, _ in granted} == {
+        "logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem",
+        "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+
+
+def test_the_openapi_document_describes_exactly_the_deployed_routes(resources):
+    parts = of_type(resources, "AWS::ApiGateway::Resource")
+
+    def path(resource_ref):
+        name = resource_ref["Ref"]
+        parent = parts[name]["ParentId"]
+        prefix = "" if "Fn::GetAtt" in parent else path(parent)
+        return f"{prefix}/{parts[name]['PathPart']}"
+
+    deployed = {(path(m["ResourceId"]), m["HttpMethod"].lower())
+                for m in of_type(resources, "AWS::ApiGateway::Method").values()}
+    documented = {(p, method) for p, item in OPENAPI["paths"].items() for method in item if method != "parameters"}
+    assert documented == deployed
+
+
+def test_the_openapi_limits_are_the_handlers():
+    constants = handler_constants()
+    schemas = OPENAPI["components"]["schemas"]
+    assert schemas["UploadRequest"]["properties"]["size"]["maximum"] == constants["MAX_UPLOAD_BYTES"]
+    assert schemas["UploadRequest"]["properties"]["contentType"]["enum"] == list(constants["CONTENT_TYPES"])
+    assert schemas["RenditionLabel"]["enum"] == list(constants["RENDITIONS"])
+    limit = next(p for p in OPENAPI["paths"]["/videos"]["get"]["parameters"] if p["name"] == "limit")["schema"]
+    assert (limit["maximum"], limit["default"]) == (constants["MAX_PAGE_SIZE"], constants["DEFAULT_PAGE_SIZE"])

@@ -8,6 +8,7 @@ WORKBOOK_AWS_ACCOUNT_ID names the account the credentials belong to.
 """
 from __future__ import annotations
 
+import atexit
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,7 +108,10 @@ def _connect_local(server: bool) -> Target:
     stop.append(jobs.wait_idle)
     session = boto3.session.Session(region_name=LOCAL_REGION)
     account = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
-    return Target("local-server" if server else "local", account, LOCAL_REGION, session, endpoint_url, jobs, stop)
+    target = Target("local-server" if server else "local", account, LOCAL_REGION, session, endpoint_url, jobs, stop)
+    # A notebook kernel rarely calls close(); this still removes the unzipped code folders when it exits.
+    atexit.register(target.close)
+    return target
 
 
 def _restore_environment(saved: dict[str, str | None]) -> None:

@@ -26,14 +26,15 @@ PIPELINE_TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
 PIPELINE_CODE = {"TranscodeCodeKey": ROOT / "functions" / "transcode_video",
                  "ExtractCodeKey": ROOT / "functions" / "extract_metadata"}
 API_TEMPLATE = ROOT / "templates" / "video-api.yaml"
-API_CODE = {"ApiCodeKey": ROOT / "functions" / "video_api"}
+API_CODE = ROOT / "functions" / "video_api"
 
 
 def deploy(target: Any, stack_name: str, pipeline: dict[str, str], powertools_layer_arn: str = "",
-           progress: bool = True) -> dict[str, str]:
+           progress: bool = True, code: str | Path = API_CODE) -> dict[str, str]:
     """Deploy the API stack over a deployed pipeline's table and buckets; return its outputs.
 
-    On AWS, pass the Powertools for AWS Lambda (Python) v3 layer ARN for your region.
+    On AWS, pass the Powertools for AWS Lambda (Python) v3 layer ARN for your region. `code` is the
+    function's folder: the reference by default, a lab's own version otherwise.
     """
     parameters = {
         "VideosTableName": pipeline["VideosTableName"],
@@ -41,7 +42,8 @@ def deploy(target: Any, stack_name: str, pipeline: dict[str, str], powertools_la
         "TranscodedBucketName": pipeline["TranscodedBucketName"],
         "PowertoolsLayerArn": powertools_layer_arn,
     }
-    return stacks.deploy(target, stack_name, API_TEMPLATE, parameters=parameters, code=API_CODE, progress=progress)
+    return stacks.deploy(target, stack_name, API_TEMPLATE, parameters=parameters, code={"ApiCodeKey": code},
+                         progress=progress)
 
 
 def deploy_with_pipeline(target: Any, pipeline_stack: str, api_stack: str, powertools_layer_arn: str = "",

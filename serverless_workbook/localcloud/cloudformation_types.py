@@ -92,7 +92,14 @@ class UserPoolClient(_Created):
         generate_secret = str(properties.pop("GenerateSecret", False)).lower() == "true"
         client = backend.create_user_pool_client(pool_id, generate_secret, {**properties, "ClientName": name})
         attributes = {"ClientId": client.id, "Name": name, "ClientSecret": client.secret or ""}
-        return client.id, attributes, lambda: backend.delete_user_pool_client(pool_id, client.id)
+
+        def delete() -> None:
+            # moto deletes a stack's resources in set order, which changes with the hash seed: the pool may
+            # already be gone, and its clients with it.
+            if pool_id in backend.user_pools:
+                backend.delete_user_pool_client(pool_id, client.id)
+
+        return client.id, attributes, delete
 
 
 class Authorizer(_Created):

@@ -1,0 +1,178 @@
+"""Lab 3's workspace: route handlers written in notebook cells, spliced into the catalogue API and called over HTTP.
+
+    %load_ext serverless_workbook.api_lab
+
+    %%api_part routes        the cell's get_video and delete_video replace the reference's in functions/video_api/app.py
+
+The learner writes plain functions; the reference module keeps its imports, helpers and
+Powertools route decorators, so a part is only the code the exercise is about. A part
+still holding the generated stub leaves the reference in place, so the API always
+deploys and the exercises after a skipped one still work.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import requests
+
+from . import catalogue, stacks
+from .lab_workspace import STUB, NotSaved, _without_markers
+
+REFERENCE = catalogue.ROOT / "functions" / "video_api"
+# Part name -> the reference functions the learner's cell replaces.
+PARTS: dict[str, tuple[str, ...]] = {
+    "routes": ("get_video", "delete_video"),
+    "validation": ("upload_request",),
+}
+CHECK_STACK = "lab03-check"
+CHECK_USER = ("checker@example.com", "Check-Password-42")
+
+
+def _functions(source: str) -> dict[str, ast.FunctionDef]:
+    return {node.name: node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+
+
+class ApiWorkspace:
+    """The learner's parts of the API function; git ignores the folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.parts: dict[str, str] = {}
+        # Part name -> the stub's "Exercise N is not done yet", for parts whose cell still holds the stub.
+        self.stubbed: dict[str, str] = {}
+
+    def save(self, name: str, source: str) -> str:
+        if name not in PARTS:
+            raise ValueError(f"No API part named {name!r}; choose one of {sorted(PARTS)}")
+        source = _without_markers(source)
+        missing = [f for f in PARTS[name] if f not in _functions(source)]
+        if missing:
+            raise ValueError(f"The {name} part must define {', '.join(PARTS[name])}; missing {', '.join(missing)}")
+        self.parts.pop(name, None)
+        self.stubbed.pop(name, None)
+        stub = STUB.search(source)
+        if stub:
+            self.stubbed[name] = stub.group(1)
+            return f"Saved the {name} part, still a stub: until you write it, the API uses the reference's."
+        self.parts[name] = source
+        return f"Saved the {name} part: the video-api function now runs your {', '.join(PARTS[name])}."
+
+    def folder_for(self, only: str | None = None) -> Path:
+        """The function's code with the learner's parts (or just `only`) in place of the reference's."""
+        if only in self.stubbed:
+            raise NotImplementedError(self.stubbed[only])
+        if only is not None and only not in self.parts:
+            raise NotSaved(f"run the %%api_part {only} cell first")
+        reference = (REFERENCE / "app.py").read_text()
+        lines = reference.splitlines()
+        originals = _functions(reference)
+        replacements = []
+        for name, source in self.parts.items():
+            if only in (None, name):
+                learner, learner_lines = _functions(source), source.splitlines()
+                for function in PARTS[name]:
+                    mine = learner[function]
+                    # From the def line on: the reference's decorators stay, and route the learner's function.
+                    replacements.append((originals[function], learner_lines[mine.lineno - 1:mine.end_lineno]))
+        for original, new in sorted(replacements, key=lambda r: r[0].lineno, reverse=True):
+            lines[original.lineno - 1:original.end_lineno] = new
+        target = self.folder / f"video_api-{only or 'all'}"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(REFERENCE, target, ignore=shutil.ignore_patterns("__pycache__"))
+        (target / "app.py").write_text("\n".join(lines) + "\n")
+        return target
+
+    def describe(self) -> list[str]:
+        return [f"{name} ({', '.join(functions)}): {'yours' if name in self.parts else 'reference'}"
+                for name, functions in PARTS.items()]
+
+
+def deploy_api(target: Any, stack_name: str, pipeline: dict[str, str], code: Path,
+               powertools_layer_arn: str = "") -> dict[str, str]:
+    """catalogue.deploy with the function's code taken from `code` instead of functions/video_api."""
+    return catalogue.deploy(target, stack_name, pipeline, powertools_layer_arn, progress=False, code=code)
+
+
+def signed_in(target: Any, api: dict[str, str], email: str, password: str) -> str:
+    """The user's ID token, signing them up first if the pool does not know them yet."""
+    idp = target.client("cognito-idp")
+    with contextlib.suppress(idp.exceptions.UsernameExistsException):
+        catalogue.sign_up(target, api, email, password)
+    return catalogue.sign_in(target, api, email, password)
+
+
+@contextlib.contextmanager
+def trial_api(target: Any, pipeline: dict[str, str], part: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """Deploy the API with only the learner's `part` in it, serve it; yield (url, auth headers)."""
+    code = workspace.folder_for(only=part)
+    api = deploy_api(target, CHECK_STACK, pipeline, code)
+    try:
+        endpoint = catalogue.serve(target, api)
+        try:
+            yield endpoint.url, {"Authorization": signed_in(target, api, *CHECK_USER)}
+        finally:
+            endpoint.stop()
+    finally:
+        stacks.teardown(target, CHECK_STACK)
+
+
+def seed_video(target: Any, pipeline: dict[str, str], video_id: str, renditions: dict[str, bytes]) -> None:
+    """A finished video as the pipeline leaves it: rendition files (label -> bytes) and the item describing them."""
+    s3 = target.client("s3")
+    described = {}
+    for label, body in renditions.items():
+        key = f"{video_id}/{video_id}-{label}.mp4"
+        s3.put_object(Bucket=pipeline["TranscodedBucketName"], Key=key, Body=body, ContentType="video/mp4")
+        described[f"{video_id}-{label}.mp4"] = {"key": key, "size": len(body)}
+    target.resource("dynamodb").Table(pipeline["VideosTableName"]).put_item(Item={
+        "id": video_id, "status": "COMPLETE", "sourceBucket": pipeline["UploadBucketName"],
+        "sourceKey": f"{video_id}.mp4", "expectedRenditions": len(renditions), "renditions": described})
+
+
+def request_upload(url: str, auth: dict[str, str], clip: Path, filename: str) -> dict[str, Any]:
+    """POST /uploads, then send the clip straight to S3 with the presigned POST; return the grant."""
+    grant = requests.post(f"{url}/uploads", headers=auth, timeout=10,
+                          json={"filename": filename, "contentType": "video/mp4", "size": clip.stat().st_size})
+    grant.raise_for_status()
+    grant = grant.json()
+    with clip.open("rb") as file:
+        requests.post(grant["url"], data=grant["fields"], timeout=30,
+                      files={"file": (filename, file, "video/mp4")}).raise_for_status()
+    return grant
+
+
+def uploaded_video(target: Any, pipeline: dict[str, str], url: str, auth: dict[str, str],
+                   clip: Path, filename: str) -> str:
+    """The id of the clip uploaded under `filename` through the API, uploading it first if that was not done."""
+    stem = Path(filename).stem.replace(" ", "-")
+    uploads = target.client("s3").list_objects_v2(Bucket=pipeline["UploadBucketName"]).get("Contents", [])
+    for upload in uploads:
+        if upload["Key"].startswith(f"{stem}-"):
+            return Path(upload["Key"]).stem
+    return request_upload(url, auth, clip, filename)["videoId"]
+
+
+def error_message(response: requests.Response) -> str:
+    """What an error response says: Powertools puts it in "message"."""
+    try:
+        return str(response.json().get("message", ""))
+    except (ValueError, AttributeError):
+        return response.text
+
+
+workspace = ApiWorkspace(Path.cwd() / "workspace")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    global workspace
+    workspace = ApiWorkspace(Path.cwd() / "workspace")
+
+    def api_part(line: str, cell: str) -> None:
+        print(workspace.save(line.strip(), cell))
+
+    ipython.register_magic_function(api_part, "cell", "api_part")
+

@@ -1,0 +1,51 @@
+"""Lab 3's workspace: the learner's functions replace the reference's, and only theirs."""
+import ast
+
+import pytest
+
+from serverless_workbook.api_lab import REFERENCE, ApiWorkspace
+from serverless_workbook.lab_workspace import NotSaved
+
+MINE = '''def get_video(id: str) -> dict:
+    return {"mine": id}
+
+
+def delete_video(id: str):
+    return "deleted"
+'''
+STUBBED = '''def upload_request(body):
+    # YOUR CODE HERE
+    raise NotImplementedError("Exercise 3.2 is not done yet")
+'''
+
+
+def functions(folder):
+    tree = ast.parse((folder / "app.py").read_text())
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def test_a_part_replaces_its_functions_and_keeps_the_route_decorators(tmp_path):
+    workspace = ApiWorkspace(tmp_path)
+    workspace.save("routes", MINE)
+    spliced = functions(workspace.folder_for(only="routes"))
+    reference = functions(REFERENCE)
+    assert ast.unparse(spliced["get_video"].body[0]) == "return {'mine': id}"
+    assert [ast.unparse(d) for d in spliced["get_video"].decorator_list] == ["app.get('/videos/<id>')"]
+    assert ast.dump(spliced["upload_request"]) == ast.dump(reference["upload_request"])
+    assert sorted(p.name for p in (tmp_path / "video_api-routes").iterdir()) == sorted(
+        p.name for p in REFERENCE.iterdir() if p.name != "__pycache__")
+
+
+def test_a_stubbed_part_leaves_the_reference_and_fails_its_check(tmp_path):
+    workspace = ApiWorkspace(tmp_path)
+    assert "still a stub" in workspace.save("validation", STUBBED)
+    assert ast.dump(functions(workspace.folder_for())["upload_request"]) == ast.dump(functions(REFERENCE)["upload_request"])
+    with pytest.raises(NotImplementedError, match="Exercise 3.2"):
+        workspace.folder_for(only="validation")
+    with pytest.raises(NotSaved):
+        workspace.folder_for(only="routes")
+
+
+def test_a_part_must_define_its_functions(tmp_path):
+    with pytest.raises(ValueError, match="missing delete_video"):
+        ApiWorkspace(tmp_path).save("routes", "def get_video(id):\n    return {}\n")

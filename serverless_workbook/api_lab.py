@@ -91,10 +91,9 @@ class ApiWorkspace:
                 for name, functions in PARTS.items()]
 
 
-def deploy_api(target: Any, stack_name: str, pipeline: dict[str, str], code: Path,
-               powertools_layer_arn: str = "") -> dict[str, str]:
+def deploy_api(target: Any, stack_name: str, pipeline: dict[str, str], code: Path) -> dict[str, str]:
     """catalogue.deploy with the function's code taken from `code` instead of functions/video_api."""
-    return catalogue.deploy(target, stack_name, pipeline, powertools_layer_arn, progress=False, code=code)
+    return catalogue.deploy(target, stack_name, pipeline, progress=False, code=code)
 
 
 def signed_in(target: Any, api: dict[str, str], email: str, password: str) -> str:

@@ -13,6 +13,7 @@ and serves the API until Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,15 +28,22 @@ PIPELINE_CODE = {"TranscodeCodeKey": ROOT / "functions" / "transcode_video",
                  "ExtractCodeKey": ROOT / "functions" / "extract_metadata"}
 API_TEMPLATE = ROOT / "templates" / "video-api.yaml"
 API_CODE = ROOT / "functions" / "video_api"
+# The local cloud has the library installed; a real Lambda gets it from this layer.
+LAYER_VARIABLE = "WORKBOOK_POWERTOOLS_LAYER_ARN"
 
 
 def deploy(target: Any, stack_name: str, pipeline: dict[str, str], powertools_layer_arn: str = "",
            progress: bool = True, code: str | Path = API_CODE) -> dict[str, str]:
     """Deploy the API stack over a deployed pipeline's table and buckets; return its outputs.
 
-    On AWS, pass the Powertools for AWS Lambda (Python) v3 layer ARN for your region. `code` is the
-    function's folder: the reference by default, a lab's own version otherwise.
+    On AWS the function needs the Powertools for AWS Lambda (Python) v3 layer of your region: pass its ARN,
+    or set WORKBOOK_POWERTOOLS_LAYER_ARN once for every deploy (the labs' checks deploy trial stacks too).
+    `code` is the function's folder: the reference by default, a lab's own version otherwise.
     """
+    powertools_layer_arn = powertools_layer_arn or os.environ.get(LAYER_VARIABLE, "")
+    if not target.is_local and not powertools_layer_arn:
+        raise ValueError(f"On AWS the API function needs the Powertools for AWS Lambda (Python) v3 layer: set "
+                         f"{LAYER_VARIABLE} to its ARN for region {target.region}. Nothing was deployed.")
     parameters = {
         "VideosTableName": pipeline["VideosTableName"],
         "UploadBucketName": pipeline["UploadBucketName"],

@@ -84,3 +84,14 @@ def test_the_openapi_limits_are_the_handlers():
     assert schemas["RenditionLabel"]["enum"] == list(constants["RENDITIONS"])
     limit = next(p for p in OPENAPI["paths"]["/videos"]["get"]["parameters"] if p["name"] == "limit")["schema"]
     assert (limit["maximum"], limit["default"]) == (constants["MAX_PAGE_SIZE"], constants["DEFAULT_PAGE_SIZE"])
+
+
+def test_deploying_the_api_to_aws_without_the_powertools_layer_is_refused_before_anything_is_created(monkeypatch):
+    from types import SimpleNamespace
+
+    from serverless_workbook import catalogue
+
+    monkeypatch.delenv(catalogue.LAYER_VARIABLE, raising=False)
+    aws = SimpleNamespace(is_local=False, region="eu-west-1")
+    with pytest.raises(ValueError, match="WORKBOOK_POWERTOOLS_LAYER_ARN.*eu-west-1.*Nothing was deployed"):
+        catalogue.deploy(aws, "api", {"VideosTableName": "t", "UploadBucketName": "u", "TranscodedBucketName": "v"})

@@ -20,7 +20,8 @@ from typing import Any, Iterator
 import requests
 
 from . import catalogue, stacks
-from .lab_workspace import STUB, NotSaved, _without_markers
+from .lab_format import STUB, without_markers
+from .lab_workspace import NotSaved
 
 REFERENCE = catalogue.ROOT / "functions" / "video_api"
 # Part name -> the reference functions the learner's cell replaces.
@@ -48,7 +49,7 @@ class ApiWorkspace:
     def save(self, name: str, source: str) -> str:
         if name not in PARTS:
             raise ValueError(f"No API part named {name!r}; choose one of {sorted(PARTS)}")
-        source = _without_markers(source)
+        source = without_markers(source)
         missing = [f for f in PARTS[name] if f not in _functions(source)]
         if missing:
             raise ValueError(f"The {name} part must define {', '.join(PARTS[name])}; missing {', '.join(missing)}")

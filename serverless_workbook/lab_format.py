@@ -7,10 +7,23 @@ answer with nbgrader's markers; the cell that checks it carries
 """
 from __future__ import annotations
 
+import re
+
 from nbformat import NotebookNode
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
+# What a stubbed region raises; the lab magics recognise a part the learner has not done yet by it.
+STUB = re.compile(r'raise NotImplementedError\("(Exercise [\w.]+ is not done yet)"\)')
+
+
+def stub_line(exercise_id: str) -> str:
+    return f'raise NotImplementedError("Exercise {exercise_id} is not done yet")'
+
+
+def without_markers(text: str) -> str:
+    """The solution as it runs: the marker lines dropped, everything between them kept."""
+    return "\n".join(line for line in text.splitlines() if line.strip() not in (BEGIN, END)) + "\n"
 
 
 def _marks(cell: NotebookNode) -> dict:

@@ -15,7 +15,6 @@ import base64
 import contextlib
 import copy
 import json
-import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from .lab_format import BEGIN, END
+from .lab_format import STUB, without_markers
 from .localcloud.cloudformation import load_template
 from .stacks import empty_bucket, zip_folder
 
@@ -32,7 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 REFERENCE_TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
 # The line labgen writes in place of an answer.
-STUB = re.compile(r'raise NotImplementedError\("(Exercise [\w.]+ is not done yet)"\)')
 
 # What each template exercise takes out of the reference template, for the learner to write back:
 # paths of (resource, key, ...) to delete.
@@ -48,10 +46,6 @@ TEMPLATE_PARTS: dict[str, list[tuple[str, ...]]] = {
 
 class NotSaved(RuntimeError):
     """An exercise's cell has not been run yet."""
-
-
-def _without_markers(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if line.strip() not in (BEGIN, END)) + "\n"
 
 
 @dataclass
@@ -71,7 +65,7 @@ class Workspace:
         shutil.rmtree(target, ignore_errors=True)
         # Helper modules the reference ships (mp4info.py) come along; app.py is the learner's.
         shutil.copytree(FUNCTIONS / name, target, ignore=shutil.ignore_patterns("app.py", "__pycache__"))
-        (target / "app.py").write_text(_without_markers(source))
+        (target / "app.py").write_text(without_markers(source))
         stub = STUB.search(source)
         if stub:
             self.done_handlers.discard(name)

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from serverless_workbook.lab_format import BEGIN, END, exercise_of
+from serverless_workbook.lab_format import BEGIN, END, exercise_of, stub_line
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -39,7 +39,7 @@ def stub_source(source: str, exercise_id: str, markdown: bool = False) -> str:
                 out.append(f"{indent}*Your answer here.*")
             else:
                 out.append(f"{indent}# YOUR CODE HERE")
-                out.append(f'{indent}raise NotImplementedError("Exercise {exercise_id} is not done yet")')
+                out.append(f"{indent}{stub_line(exercise_id)}")
         elif stripped == END:
             if not inside:
                 raise MarkerError(f"exercise {exercise_id}: line {number} closes a region never opened")

@@ -88,10 +88,12 @@ def test_the_test_command_runs_the_notebooks_as_another_machine():
 
 def test_printed_documents_hide_what_the_encoder_decides():
     record = {"object": {"key": "a.mp4", "size": 365022, "eTag": "2ec3d881dab00142da8d814bfadaa191"},
-              "rendition": {"width": Decimal("640"), "duration": Decimal("2.5"), "bitrate": Decimal("1460088")}}
+              "rendition": {"width": Decimal("640"), "duration": Decimal("2.006"), "bitrate": Decimal("1460088")},
+              "outputDetails": [{"durationInMs": 2010}, {"durationInMs": 1960}]}
     assert pipeline_run.stable(record) == {
         "object": {"key": "a.mp4", "size": "<bytes>", "eTag": "<MD5 of the bytes>"},
-        "rendition": {"width": 640, "duration": 2.5, "bitrate": "<bits per second>"},
+        "rendition": {"width": 640, "duration": 2.0, "bitrate": "<bits per second>"},
+        "outputDetails": [{"durationInMs": 2000}, {"durationInMs": 2000}],
     }
 
 

@@ -2,6 +2,9 @@
 # whatever is missing first. The other targets are for instructors.
 PY := .venv/bin/python
 NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+# One worker per core; conftest.py keeps each notebook (and the tests that
+# share its workspace) on one worker.
+PARALLEL := -n auto
 
 .PHONY: lab test setup grade labs diagrams
 
@@ -12,7 +15,7 @@ lab:
 # media bytes): a stored output that depends on this machine's encoder fails.
 test:
 	scripts/setup.sh --test
-	WORKBOOK_ENCODE_PROFILE=another-machine .venv/bin/pytest $(NBVAL_FLAGS) tests chapters solutions
+	WORKBOOK_ENCODE_PROFILE=another-machine .venv/bin/pytest $(NBVAL_FLAGS) $(PARALLEL) --durations=10 tests chapters solutions
 
 setup:
 	scripts/setup.sh --test

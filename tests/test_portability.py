@@ -31,6 +31,7 @@ def _digest(path: Path) -> str:
 
 
 def test_another_machine_profile_changes_the_clip_bytes_not_its_facts(tmp_path, monkeypatch):
+    monkeypatch.setenv(media.ENCODE_PROFILE_VARIABLE, "default")
     here = media.generate_clip(tmp_path / "here.mp4", seconds=1, width=160, height=120, fps=10)
     monkeypatch.setenv(media.ENCODE_PROFILE_VARIABLE, "another-machine")
     there = media.generate_clip(tmp_path / "there.mp4", seconds=1, width=160, height=120, fps=10)

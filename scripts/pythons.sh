@@ -45,10 +45,12 @@ is_supported_minor() {
     return 1
 }
 
-# find_python MINOR: prints the command of a working Python 3.MINOR:
-# python3.MINOR on PATH, else the newest pyenv-installed 3.MINOR.N.
+# find_python MINOR: prints the command of a working Python 3.MINOR: a
+# python3.MINOR on PATH (each of them: a failing pyenv shim may hide a
+# working /usr/bin/python3.MINOR), else the newest pyenv-installed 3.MINOR.N.
 find_python() {
-    local minor=$1 dir found candidates=("python3.$1")
+    local minor=$1 dir found candidates
+    mapfile -t candidates < <(type -ap "python3.$minor")
     while read -r dir; do
         [[ $dir =~ /3\.$minor\.[0-9]+$ ]] && candidates+=("$dir/bin/python3.$minor")
     done < <(printf '%s\n' "${PYENV_ROOT:-$HOME/.pyenv}/versions/3.$minor".* | sort -rV)

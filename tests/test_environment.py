@@ -134,5 +134,5 @@ def test_setup_falls_back_to_the_newest_supported_python_present_and_needs_ensur
         chosen = machine.add_python(f"python3.{minor}", f"3.{minor}")
     result = machine.setup()
     assert result.returncode != 0
-    assert f"python3 is Python 3.10.9; using python3.{present[-1]}" in result.stdout
+    assert f"python3 is Python 3.10.9; using {chosen}" in result.stdout
     assert f"{chosen} (Python 3.{present[-1]}.9) has no ensurepip module" in result.stderr

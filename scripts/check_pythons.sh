@@ -39,7 +39,7 @@ for minor in "${SUPPORTED_MINORS[@]}"; do
     start=$SECONDS
     # PIP_COMPILE=0: only what the subset imports gets compiled, on first
     # import; compiling every module up front took over half the install.
-    if PIP_COMPILE=0 PYTHON=$python WORKBOOK_VENV=$venv scripts/setup.sh --test; then
+    if PIP_COMPILE=0 PYTHON=$python WORKBOOK_VENV=$venv scripts/setup.sh; then
         setup_s=$((SECONDS - start))
         if "$venv/bin/python" -m pytest -q -p no:cacheprovider \
             --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -k "$SKIP" "${QUICK[@]}"; then
@@ -55,6 +55,6 @@ for minor in "${SUPPORTED_MINORS[@]}"; do
     fi
 done
 
-printf '\033[1m==> Supported Pythons (%s)\033[0m\n' "$(accepted_pythons)"
+printf '\033[1m==> The workbook supports Python %s\033[0m\n' "$(accepted_pythons)"
 printf '  %s\n' "${report[@]}"
 (( ${#failed[@]} == 0 )) || pythons_die "Failed under Python ${failed[*]}."

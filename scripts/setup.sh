@@ -5,8 +5,13 @@
 # offline machine. Safe to run again: each step checks before it acts.
 #   scripts/setup.sh          what the workbook needs
 #   scripts/setup.sh --test   plus what the test suite needs
+# The venv's Python is $PYTHON when set; else python3 when the workbook
+# supports it (pyproject.toml's requires-python); else the newest supported
+# python3.X found. WORKBOOK_VENV=dir builds the venv there instead of .venv
+# (scripts/check_pythons.sh builds one per Python that way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/pythons.sh
 
 want_test=false
 [[ "${1:-}" == "--test" ]] && want_test=true
@@ -36,7 +41,45 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive "${runner[@]}" apt-get install -y -qq "$@" >/dev/null
 }
 
+venv=${WORKBOOK_VENV:-.venv}
+# Rebuilding clears the folder: never one that is something else.
+[[ ! -e $venv || -f $venv/pyvenv.cfg ]] ||
+    pythons_die "$venv exists and is not a virtual environment; refusing to replace it."
+
+if [[ -n ${PYTHON:-} ]]; then
+    python=$PYTHON
+    found=$(probe_python "$python") || pythons_die "PYTHON=$python does not run a Python 3."
+    read -r _ version _ <<<"$found"
+    is_supported_minor "${found%% *}" ||
+        pythons_die "PYTHON=$python is Python $version; the workbook needs Python $(accepted_pythons)."
+else
+    python=python3
+    found=$(probe_python python3) || found=""
+    if [[ -z $found ]] || ! is_supported_minor "${found%% *}"; then
+        if [[ -n $found ]]; then read -r _ version _ <<<"$found"; default="python3 is Python $version"
+        else default="there is no python3"; fi
+        found=""
+        for ((i = ${#SUPPORTED_MINORS[@]} - 1; i >= 0; i--)); do
+            python=$(find_python "${SUPPORTED_MINORS[i]}") && found=$(probe_python "$python") && break
+        done
+        [[ -n $found ]] || pythons_die "The workbook needs Python $(accepted_pythons), and $default." \
+            "Install one of them (with your distribution, pyenv or conda: conda env create -f environment.yml)," \
+            "or point PYTHON at one: PYTHON=/path/to/python3.X scripts/setup.sh"
+        say "$default; using $python"
+    fi
+fi
+read -r python_minor python_version python_ensurepip python_exe <<<"$found"
+
 missing=()
+if [[ $python_ensurepip == no ]]; then
+    # venv needs ensurepip; Debian and Ubuntu ship it in python3.X-venv.
+    if command -v dpkg >/dev/null && dpkg -S "$(readlink -f "$python_exe")" >/dev/null 2>&1; then
+        missing+=("python3.$python_minor-venv")
+    else
+        pythons_die "$python_exe (Python $python_version) has no ensurepip module, so it cannot create a" \
+            "virtual environment. Install the package that provides it, or set PYTHON to another Python $(accepted_pythons)."
+    fi
+fi
 command -v dot >/dev/null || missing+=(graphviz)
 # The committed figures were drawn in DejaVu Sans; another font moves pixels.
 # (grep without -q: an early exit would fail the pipe under pipefail.)
@@ -45,24 +88,36 @@ if $want_test; then
     [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 fi
 (( ${#missing[@]} == 0 )) || apt_install "${missing[@]}"
+if [[ $python_ensurepip == no && $(probe_python "$python_exe") != *" yes "* ]]; then
+    pythons_die "$python_exe still has no ensurepip module after installing python3.$python_minor-venv."
+fi
 
-# The venv is rebuilt when pyproject.toml changes, so pins always hold.
-stamp=.venv/.pyproject.sha256
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [[ ! -x .venv/bin/python ]] || [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-    say "Creating .venv with the pinned packages (a few minutes the first time)"
-    python3 -m venv .venv
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
+# The venv is rebuilt from scratch when its Python changes and updated when
+# pyproject.toml changes, so the pins always hold.
+stamp=$venv/.setup-stamp
+want_python="python $python_version $python_exe"
+want_pins="pyproject $(sha256sum pyproject.toml | cut -d' ' -f1)"
+install=false
+if [[ ! -x $venv/bin/python ]] || [[ "$(sed -n 1p "$stamp" 2>/dev/null)" != "$want_python" ]]; then
+    say "Creating $venv with Python $python_version ($python_exe) and the pinned packages (a few minutes the first time)"
+    "$python_exe" -m venv --clear "$venv"
+    install=true
+elif [[ "$(sed -n 2p "$stamp")" != "$want_pins" ]]; then
+    say "Updating $venv to the pins in pyproject.toml"
+    install=true
+fi
+if $install; then
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q -e '.[test]'
     # Matplotlib builds its font cache on first import and says so on
     # stderr; doing it here keeps that line out of notebook outputs.
-    .venv/bin/python -c 'import matplotlib.pyplot' 2>/dev/null
-    echo "$want" > "$stamp"
+    "$venv/bin/python" -c 'import matplotlib.pyplot' 2>/dev/null
+    printf '%s\n%s\n' "$want_python" "$want_pins" > "$stamp"
 fi
 
 # JupyterLab reads overrides.json from the environment's settings folder.
 # The machine is offline: the news and update checks would only fail.
-settings=.venv/share/jupyter/lab/settings
+settings=$venv/share/jupyter/lab/settings
 mkdir -p "$settings"
 cat > "$settings/overrides.json" <<'JSON'
 {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Setup and a quick subset of the suite under every supported Python this
+# machine has, except the one .venv uses: the full suite covers that one.
+# Each Python gets its own venv in .venvs/py3.X, built by setup.sh and kept
+# while its Python and pyproject.toml stay the same. One Python at a time:
+# on two cores, running them side by side would only slow both.
+#   scripts/check_pythons.sh     after scripts/setup.sh --test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/pythons.sh
+
+# Fast unit tests of what depends on the interpreter most (the local cloud
+# runs handlers in-process, the lab tools parse notebooks), then one chapter.
+QUICK=(
+    tests/test_environment.py tests/test_costs.py tests/test_labs.py
+    tests/test_localcloud_lambda.py tests/test_localcloud_mediaconvert.py
+    tests/test_localcloud_cloudformation.py tests/test_localcloud_target.py
+    chapters/01-serverless-architectures.ipynb
+)
+# Both re-run whole labs; the full suite has them.
+SKIP="not invert and not every_check"
+
+[[ -x .venv/bin/python ]] || pythons_die "No .venv yet: run scripts/setup.sh --test first."
+main_minor=$(.venv/bin/python -c 'import sys; print(sys.version_info[1])')
+
+report=()
+failed=()
+for minor in "${SUPPORTED_MINORS[@]}"; do
+    if [[ $minor == "$main_minor" ]]; then
+        report+=("Python 3.$minor: .venv uses it; the full suite covers it")
+        continue
+    fi
+    if ! python=$(find_python "$minor"); then
+        report+=("Python 3.$minor: not installed here (no python3.$minor on PATH or in pyenv); skipped")
+        continue
+    fi
+    venv=.venvs/py3.$minor
+    printf '\033[1m==> Python 3.%s (%s) in %s\033[0m\n' "$minor" "$python" "$venv"
+    start=$SECONDS
+    # PIP_COMPILE=0: only what the subset imports gets compiled, on first
+    # import; compiling every module up front took over half the install.
+    if PIP_COMPILE=0 PYTHON=$python WORKBOOK_VENV=$venv scripts/setup.sh; then
+        setup_s=$((SECONDS - start))
+        if "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+            --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -k "$SKIP" "${QUICK[@]}"; then
+            status=passed
+        else
+            status=FAILED
+            failed+=("3.$minor")
+        fi
+        report+=("Python 3.$minor: $status (setup ${setup_s} s, tests $((SECONDS - start - setup_s)) s)")
+    else
+        failed+=("3.$minor")
+        report+=("Python 3.$minor: FAILED in setup after $((SECONDS - start)) s")
+    fi
+done
+
+printf '\033[1m==> The workbook supports Python %s\033[0m\n' "$(accepted_pythons)"
+printf '  %s\n' "${report[@]}"
+(( ${#failed[@]} == 0 )) || pythons_die "Failed under Python ${failed[*]}."

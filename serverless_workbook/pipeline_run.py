@@ -15,6 +15,7 @@ import posixpath
 import re
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -192,6 +193,8 @@ class PipelineSession:
 
 
 _VOLATILE_KEYS = {"sequencer", "x-amz-request-id", "x-amz-id-2", "Signature", "MessageId", "configurationId"}
+# Facts about encoded bytes: another CPU or ffmpeg build gives other values for the same video.
+_ENCODER_KEYS = {"eTag": "<MD5 of the bytes>", "size": "<bytes>", "bitrate": "<bits per second>"}
 _VOLATILE_TEXT = [
     # The random suffix CloudFormation gives a resource's physical name.
     (re.compile(r"(?<=-)(?=[0-9]*[A-Z])[A-Z0-9]{12}\b"), "<suffix>"),
@@ -211,6 +214,11 @@ def stable(value: Any, key: str | None = None) -> Any:
         return [stable(v) for v in value]
     if key in _VOLATILE_KEYS and isinstance(value, str):
         return f"<{key}>"
+    if key in _ENCODER_KEYS:
+        return _ENCODER_KEYS[key]
+    if isinstance(value, Decimal):
+        # DynamoDB numbers arrive as Decimal; print them as the numbers they are.
+        value = int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (datetime.datetime, int)) and not isinstance(value, bool):
         text = value.isoformat() if isinstance(value, datetime.datetime) else str(value)
     elif isinstance(value, str):

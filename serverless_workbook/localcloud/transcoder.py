@@ -127,7 +127,7 @@ def _video_args(video: dict[str, Any], source: media.Probe) -> list[str]:
     mode = h264.get("RateControlMode", DEFAULT_RATE_CONTROL)
     bitrate = h264.get("Bitrate", DEFAULT_BITRATE)
     args = ["-vf", _scale_filter(video, source), "-c:v", "libx264", "-pix_fmt", "yuv420p",
-            "-preset", PRESETS[h264.get("QualityTuningLevel", "SINGLE_PASS")]]
+            "-preset", media.encode_setting(PRESETS[h264.get("QualityTuningLevel", "SINGLE_PASS")])]
     if mode == "CBR":
         args += ["-b:v", str(bitrate), "-minrate", str(bitrate), "-maxrate", str(bitrate), "-bufsize", str(2 * bitrate),
                  "-x264-params", "nal-hrd=cbr"]

@@ -1,0 +1,103 @@
+"""Stored notebook outputs must not depend on the machine that encoded the media.
+
+`make test` runs the notebooks with WORKBOOK_ENCODE_PROFILE=another-machine, so
+every clip and rendition has other bytes than when the notebooks were saved,
+as on a learner's laptop with another CPU or ffmpeg build. These tests keep
+that run honest: the profile really changes the bytes, keeps the facts the
+notebooks print, and is what the test command uses.
+"""
+import hashlib
+import re
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from nbval.plugin import get_sanitize_patterns
+
+from serverless_workbook import media, pipeline_run
+from serverless_workbook.target import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+FACTS = ("width", "height", "duration", "fps", "video_codec", "audio_codec", "audio_tracks")
+
+
+def _facts(probe: media.Probe) -> dict:
+    return {name: getattr(probe, name) for name in FACTS}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_another_machine_profile_changes_the_clip_bytes_not_its_facts(tmp_path, monkeypatch):
+    here = media.generate_clip(tmp_path / "here.mp4", seconds=1, width=160, height=120, fps=10)
+    monkeypatch.setenv(media.ENCODE_PROFILE_VARIABLE, "another-machine")
+    there = media.generate_clip(tmp_path / "there.mp4", seconds=1, width=160, height=120, fps=10)
+    assert _digest(here) != _digest(there)
+    assert _facts(media.probe(here)) == _facts(media.probe(there))
+
+
+def test_another_machine_profile_changes_the_local_transcoder_bytes_not_the_renditions_facts(tmp_path, monkeypatch):
+    target = connect("local")
+    try:
+        s3, mediaconvert = target.client("s3"), target.client("mediaconvert")
+        s3.create_bucket(Bucket="portability")
+        clip = media.generate_clip(tmp_path / "clip.mp4", seconds=1, width=160, height=120, fps=10)
+        s3.upload_file(str(clip), "portability", "in/clip.mp4")
+        renditions = {}
+        for profile in ("default", "another-machine"):
+            monkeypatch.setenv(media.ENCODE_PROFILE_VARIABLE, profile)
+            job = mediaconvert.create_job(Role="arn:aws:iam::123456789012:role/mediaconvert", Settings={
+                "Inputs": [{"FileInput": "s3://portability/in/clip.mp4",
+                            "AudioSelectors": {"Audio Selector 1": {"DefaultSelection": "DEFAULT"}}}],
+                "OutputGroups": [{"OutputGroupSettings": {"Type": "FILE_GROUP_SETTINGS", "FileGroupSettings": {
+                    "Destination": f"s3://portability/{profile}/"}},
+                    "Outputs": [{"NameModifier": "-small", "ContainerSettings": {"Container": "MP4"},
+                                 "VideoDescription": {"Width": 320, "Height": 240, "CodecSettings": {
+                                     "Codec": "H_264", "H264Settings": {"RateControlMode": "CBR", "Bitrate": 400_000}}},
+                                 "AudioDescriptions": [{"AudioSourceName": "Audio Selector 1", "CodecSettings": {
+                                     "Codec": "AAC", "AacSettings": {"Bitrate": 64_000, "CodingMode": "CODING_MODE_2_0",
+                                                                     "SampleRate": 48_000}}}]}]}]})["Job"]
+            deadline = time.monotonic() + 60
+            while mediaconvert.get_job(Id=job["Id"])["Job"]["Status"] not in pipeline_run.FINAL_JOB_STATES:
+                assert time.monotonic() < deadline, "the local transcode did not finish in 60 s"
+                time.sleep(0.05)
+            assert mediaconvert.get_job(Id=job["Id"])["Job"]["Status"] == "COMPLETE"
+            path = tmp_path / f"{profile}.mp4"
+            s3.download_file("portability", f"{profile}/clip-small.mp4", str(path))
+            renditions[profile] = path
+    finally:
+        target.close()
+    assert _digest(renditions["default"]) != _digest(renditions["another-machine"])
+    assert _facts(media.probe(renditions["default"])) == _facts(media.probe(renditions["another-machine"]))
+
+
+def test_an_unknown_profile_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv(media.ENCODE_PROFILE_VARIABLE, "laptop")
+    with pytest.raises(ValueError, match="WORKBOOK_ENCODE_PROFILE='laptop': expected 'default' or 'another-machine'"):
+        media.encode_setting("veryfast")
+
+
+def test_the_test_command_runs_the_notebooks_as_another_machine():
+    recipe = re.search(r"^test:.*?(?=^\S|\Z)", (ROOT / "Makefile").read_text(), re.S | re.M).group(0)
+    pytest_line = next(line for line in recipe.splitlines() if "pytest" in line)
+    assert f"{media.ENCODE_PROFILE_VARIABLE}=another-machine" in pytest_line
+    assert "chapters" in pytest_line and "solutions" in pytest_line
+
+
+def test_printed_documents_hide_what_the_encoder_decides():
+    record = {"object": {"key": "a.mp4", "size": 365022, "eTag": "2ec3d881dab00142da8d814bfadaa191"},
+              "rendition": {"width": Decimal("640"), "duration": Decimal("2.5"), "bitrate": Decimal("1460088")}}
+    assert pipeline_run.stable(record) == {
+        "object": {"key": "a.mp4", "size": "<bytes>", "eTag": "<MD5 of the bytes>"},
+        "rendition": {"width": 640, "duration": 2.5, "bitrate": "<bits per second>"},
+    }
+
+
+def test_the_sanitize_file_masks_embedded_video_bytes_only():
+    patterns = get_sanitize_patterns((ROOT / "tests" / "nbval_sanitize.cfg").read_text())
+    html = '<video controls width="320">\n <source src="data:video/mp4;base64,AAAAIGZ0eXBp\nc29t+/==" type="video/mp4">'
+    for regex, replacement in patterns:
+        html = re.sub(regex, replacement, html)
+    assert html == '<video controls width="320">\n <source src="data:video/mp4;base64,VIDEO-BYTES" type="video/mp4">'

@@ -1,11 +1,14 @@
-"""Figure 2.1: the 24-Hour Video pipeline as this course builds it. Nothing
-polls: each stage starts because the one before it wrote something, and the
-SNS topic lets any number of consumers react to a finished video."""
+"""Workbook figure 2.1 (the workbook's own, not one of the book's): the 24-Hour
+Video pipeline as this course builds it. Nothing polls: each stage starts
+because the one before it wrote something, and the SNS topic lets any number
+of consumers react to a finished video. The videos table is written twice (the
+job submitted, then each rendition), and a failed job reaches extract-metadata
+by its own path, through EventBridge."""
 from diagrams import Cluster, Edge
 from diagrams.aws.compute import Lambda
 from diagrams.aws.database import Dynamodb
 from diagrams.aws.general import User
-from diagrams.aws.integration import SNS, SQS
+from diagrams.aws.integration import SNS, SQS, Eventbridge
 from diagrams.aws.management import CloudwatchLogs
 from diagrams.aws.media import ElementalMediaconvert
 from diagrams.aws.storage import S3
@@ -14,7 +17,7 @@ from serverless_workbook.figures import figure
 
 
 def draw(out_path):
-    with figure("Figure 2.1  The 24-Hour Video pipeline", out_path) as diagram:
+    with figure("Workbook figure 2.1  The 24-Hour Video pipeline", out_path) as diagram:
         # In one left-to-right row the pipeline is too wide for a notebook, so
         # stage 2 runs back right-to-left under stage 1. Declaring it first is
         # what makes dot put it below rather than above.
@@ -31,6 +34,10 @@ def draw(out_path):
             mediaconvert = ElementalMediaconvert("AWS Elemental\nMediaConvert")
             transcoded = S3("Transcoded bucket")
 
+        with Cluster("When a job fails"):
+            failed_rule = Eventbridge("EventBridge rule\n(status ERROR)")
+            job_events = SQS("Job-events\nqueue")
+
         logs = CloudwatchLogs("CloudWatch Logs")
 
         user >> Edge(label="upload video") >> uploads
@@ -42,7 +49,12 @@ def draw(out_path):
         transcoded >> Edge(xlabel="S3 event", minlen="0") >> topic
         queue << Edge(label="send message") << topic
         extract << Edge(label="invoke") << topic
-        table << Edge(label="put item") << extract
+        transcode >> Edge(label="put item\n(SUBMITTED)", constraint="false") >> table
+        table << Edge(label="update item\n(renditions; COMPLETE or ERROR)") << extract
+        mediaconvert >> Edge(label="job state change", style="dashed", color="firebrick") >> failed_rule
+        failed_rule >> Edge(label="send message", style="dashed", color="firebrick") >> job_events
+        job_events >> Edge(label="event source mapping", style="dashed", color="firebrick",
+                           constraint="false") >> extract
         # Logging is a side channel, not a further step: dotted, and pinned
         # only by transcode-video so that it sits under the snake, not after it.
         transcode >> Edge(label="logs", style="dotted", minlen="0") >> logs

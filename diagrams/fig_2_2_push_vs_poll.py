@@ -1,6 +1,7 @@
-"""Figure 2.2: polling versus event-driven push. The poller pays for every
-question, most answered "no", and still sees a new video only at its next tick;
-with push, S3 calls the function once per upload, as soon as it lands."""
+"""Workbook figure 2.2 (the workbook's own, not one of the book's): polling
+versus event-driven push. The poller pays for every question, most answered
+"no", and still sees a new video only at its next tick; with push, S3 calls
+the function once per upload, as soon as it lands."""
 from diagrams import Cluster, Edge
 from diagrams.aws.compute import Lambda
 from diagrams.aws.general import User
@@ -11,7 +12,7 @@ from serverless_workbook.figures import figure
 
 
 def draw(out_path):
-    with figure("Figure 2.2  Polling versus event-driven push", out_path) as diagram:
+    with figure("Workbook figure 2.2  Polling versus event-driven push", out_path) as diagram:
         # dot stacks the cluster declared last on top; polling is read first.
         with Cluster("Event-driven push: one invocation per upload, at once"):
             pushed = S3("Upload bucket")

@@ -1,6 +1,7 @@
-"""Figure 3.1: the video catalogue's REST API. Every API call carries the
-Cognito JWT; the video bytes never pass through API Gateway or Lambda: the
-function hands out presigned URLs and the client talks to S3 directly."""
+"""Workbook figure 3.1 (the workbook's own, not one of the book's): the video
+catalogue's REST API. Every API call carries the Cognito JWT; the video bytes
+never pass through API Gateway or Lambda: the function hands out presigned
+URLs and the client talks to S3 directly."""
 from diagrams import Cluster, Edge
 from diagrams.aws.compute import Lambda
 from diagrams.aws.database import Dynamodb
@@ -21,7 +22,7 @@ ROUTES = "\n".join([
 
 
 def draw(out_path):
-    with figure("Figure 3.1  The video catalogue API", out_path) as diagram:
+    with figure("Workbook figure 3.1  The video catalogue API", out_path) as diagram:
         client = Client("Browser")
         users = Cognito("Cognito\nuser pool")
 

@@ -1,7 +1,8 @@
-"""Figure 3.2: one video's journey from upload to playback, step by step.
-The API only ever moves small JSON; the bytes go straight between the browser
-and S3 on presigned URLs (dashed, as in figure 3.1), and the pipeline runs
-without being asked."""
+"""Workbook figure 3.2 (the workbook's own, not one of the book's): one video's
+journey from upload to playback, step by step. The API only ever moves small
+JSON; the bytes go straight between the browser and S3 on presigned URLs
+(dashed, as in workbook figure 3.1), and the pipeline runs without being
+asked."""
 from diagrams import Edge
 from diagrams.aws.database import Dynamodb
 from diagrams.aws.general import Client
@@ -19,7 +20,7 @@ def step(number, text, **attrs):
 
 
 def draw(out_path):
-    with figure("Figure 3.2  From upload to playback", out_path) as diagram:
+    with figure("Workbook figure 3.2  From upload to playback", out_path) as diagram:
         browser = Client("Browser")
         users = Cognito("Cognito\nuser pool")
         api = APIGateway("Video API\n(API Gateway + Lambda)")

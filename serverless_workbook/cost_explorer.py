@@ -15,7 +15,8 @@ from serverless_workbook.costs import (
     break_even_requests,
     ec2_monthly_cost,
     fargate_monthly_cost,
-    lambda_monthly_cost,
+    load_balancer_monthly_cost,
+    serverless_monthly_cost,
 )
 
 REQUEST_RANGE = (1e4, 1e9)
@@ -34,20 +35,32 @@ class CostChart(Figure):
         return buffer.getvalue()
 
 
+API_LABELS = {None: "no API in front", "rest": "API Gateway REST API", "http": "API Gateway HTTP API"}
+
+
 def plot_costs(duration_ms: float = 100, memory_mb: int = 128, free_tier: bool = True,
-               instance_type: str = "t3.small", fargate_vcpu: float = 0.25, fargate_memory_gb: float = 0.5):
-    """Monthly cost against monthly requests, with Lambda's break-even against EC2 marked."""
+               instance_type: str = "t3.small", fargate_vcpu: float = 0.25, fargate_memory_gb: float = 0.5,
+               api: str | None = None, load_balancer: bool = False):
+    """Monthly cost against monthly requests, with Lambda's break-even against EC2 marked.
+
+    A web API pays for its front door on both sides: `api` puts API Gateway in
+    front of Lambda, `load_balancer` an Application Load Balancer in front of
+    the instance and the task.
+    """
     requests = np.logspace(np.log10(REQUEST_RANGE[0]), np.log10(REQUEST_RANGE[1]), 200)
-    lambda_cost = [lambda_monthly_cost(Workload(r, duration_ms, memory_mb), free_tier) for r in requests]
-    ec2 = ec2_monthly_cost(instance_type)
-    fargate = fargate_monthly_cost(fargate_vcpu, fargate_memory_gb)
-    crossing = break_even_requests(ec2, duration_ms, memory_mb, free_tier)
+    lambda_cost = [serverless_monthly_cost(Workload(r, duration_ms, memory_mb), api, free_tier) for r in requests]
+    front = load_balancer_monthly_cost() if load_balancer else 0.0
+    ec2 = ec2_monthly_cost(instance_type) + front
+    fargate = fargate_monthly_cost(fargate_vcpu, fargate_memory_gb) + front
+    crossing = break_even_requests(ec2, duration_ms, memory_mb, free_tier, api=api)
+    with_alb = " + load balancer" if load_balancer else ""
 
     fig = CostChart(figsize=(8, 4.5))
     ax = fig.subplots()
-    ax.plot(requests, lambda_cost, label=f"Lambda ({memory_mb} MB, {duration_ms:g} ms)", color="#e7821a", lw=2)
-    ax.axhline(ec2, label=f"EC2 {instance_type}, always on", color="#2e73b8", lw=2)
-    ax.axhline(fargate, label=f"Fargate {fargate_vcpu:g} vCPU / {fargate_memory_gb:g} GB, always on",
+    ax.plot(requests, lambda_cost, label=f"Lambda ({memory_mb} MB, {duration_ms:g} ms)"
+            + (f" + {API_LABELS[api]}" if api else ""), color="#e7821a", lw=2)
+    ax.axhline(ec2, label=f"EC2 {instance_type}{with_alb}, always on", color="#2e73b8", lw=2)
+    ax.axhline(fargate, label=f"Fargate {fargate_vcpu:g} vCPU / {fargate_memory_gb:g} GB{with_alb}, always on",
                color="#3a9e5a", lw=2, ls="--")
     if REQUEST_RANGE[0] <= crossing <= REQUEST_RANGE[1]:
         ax.axvline(crossing, color="grey", ls=":")
@@ -75,18 +88,21 @@ def explorer() -> widgets.Widget:
         "memory_mb": widgets.SelectionSlider(options=[128, 256, 512, 1024, 2048, 4096, 10240], value=128,
                                              description="memory MB"),
         "free_tier": widgets.Checkbox(value=True, description="free tier"),
+        "api": widgets.Dropdown(options=[(label, kind) for kind, label in API_LABELS.items()], value="rest",
+                                description="in front of Lambda"),
         "instance_type": widgets.Dropdown(options=sorted(PRICES.ec2_hourly), value="t3.small",
                                           description="EC2 type"),
         "fargate_vcpu": widgets.SelectionSlider(options=[0.25, 0.5, 1, 2, 4], value=0.25,
                                                 description="Fargate vCPU"),
         "fargate_memory_gb": widgets.SelectionSlider(options=[0.5, 1, 2, 4, 8], value=0.5,
                                                      description="Fargate GB"),
+        "load_balancer": widgets.Checkbox(value=True, description="load balancer in front of EC2 / Fargate"),
     }
     for control in controls.values():
         control.style.description_width = "initial"  # the default width cuts "Fargate vCPU" short
     chart = widgets.interactive_output(_show_plot, controls)
-    return widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values())[:3]),
-                                       widgets.VBox(list(controls.values())[3:])]), chart])
+    return widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values())[:4]),
+                                       widgets.VBox(list(controls.values())[4:])]), chart])
 
 
 def _show_plot(**settings) -> None:

@@ -1,14 +1,18 @@
 """Chapter 1's cost model: one workload's monthly bill on Lambda, EC2 and Fargate.
 
 Every price lives in PRICES, one dated table that names its source, so the
-chapter, the lab and the tests all read the same figures.
+chapter, the lab and the tests all read the same figures. A web API on Lambda
+also pays API Gateway per request; the same API on EC2 also pays a load
+balancer by the hour: both are priced here, as parts you add by name.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-HOURS_PER_MONTH = 730  # AWS's own convention for monthly estimates (8760 / 12)
+# The one definition of a month: AWS's own convention for monthly estimates (8760 h / 12).
+HOURS_PER_MONTH = 730
+SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,10 @@ class PriceTable:
     fargate_per_vcpu_hour: float
     fargate_per_gb_hour: float
     mediaconvert_per_output_minute: dict[str, float]
+    # API kind -> (requests in the tier, USD per million) in billing order; the last tier is open-ended.
+    api_gateway_per_million: dict[str, tuple[tuple[float, float], ...]]
+    alb_hourly: float
+    alb_per_lcu_hour: float
 
 
 PRICES = PriceTable(
@@ -33,7 +41,9 @@ PRICES = PriceTable(
         "https://aws.amazon.com/lambda/pricing/, "
         "https://aws.amazon.com/ec2/pricing/on-demand/, "
         "https://aws.amazon.com/fargate/pricing/, "
-        "https://aws.amazon.com/mediaconvert/pricing/"
+        "https://aws.amazon.com/mediaconvert/pricing/, "
+        "https://aws.amazon.com/api-gateway/pricing/, "
+        "https://aws.amazon.com/elasticloadbalancing/pricing/"
     ),
     lambda_per_million_requests=0.20,
     lambda_per_gb_second=0.0000166667,
@@ -49,6 +59,15 @@ PRICES = PriceTable(
     fargate_per_gb_hour=0.004445,
     # On-demand, AVC single-pass up to 30 fps, per output minute.
     mediaconvert_per_output_minute={"SD": 0.0075, "HD": 0.015},
+    # API Gateway's own free tier (1 M calls a month) lasts only 12 months from sign-up, so it is left out.
+    api_gateway_per_million={
+        "rest": ((333e6, 3.50), (667e6, 2.80), (19e9, 2.38), (math.inf, 1.51)),
+        "http": ((300e6, 1.00), (math.inf, 0.90)),
+    },
+    # Application Load Balancer: per hour, plus per LCU-hour (the busiest of new connections,
+    # active connections, bytes processed and rule evaluations).
+    alb_hourly=0.0225,
+    alb_per_lcu_hour=0.008,
 )
 
 
@@ -91,6 +110,31 @@ def ec2_monthly_cost(instance_type: str = "t3.small", instances: int = 1, prices
     return prices.ec2_hourly[instance_type] * HOURS_PER_MONTH * instances
 
 
+def api_gateway_monthly_cost(requests_per_month: float, api: str = "rest", prices: PriceTable = PRICES) -> float:
+    """API Gateway's per-request charge, tier by tier: a REST API or the cheaper HTTP API."""
+    if api not in prices.api_gateway_per_million:
+        raise ValueError(f"unknown API kind {api!r}; choose one of {', '.join(prices.api_gateway_per_million)}")
+    if requests_per_month < 0:
+        raise ValueError(f"requests_per_month must be >= 0, got {requests_per_month}")
+    cost, left = 0.0, requests_per_month
+    for size, per_million in prices.api_gateway_per_million[api]:
+        billed = min(left, size)
+        cost += billed / 1e6 * per_million
+        left -= billed
+    return cost
+
+
+def load_balancer_monthly_cost(lcus: float = 1.0, prices: PriceTable = PRICES) -> float:
+    """An Application Load Balancer in front of instances, always on, using `lcus` LCUs on average.
+
+    One LCU covers 25 new connections a second, 3,000 active connections and 1 GB
+    an hour processed: more than one small instance serves, hence the default.
+    """
+    if lcus < 0:
+        raise ValueError(f"lcus must be >= 0, got {lcus}")
+    return (prices.alb_hourly + lcus * prices.alb_per_lcu_hour) * HOURS_PER_MONTH
+
+
 def fargate_monthly_cost(vcpu: float = 0.25, memory_gb: float = 0.5, tasks: int = 1,
                          prices: PriceTable = PRICES) -> float:
     """Always-running tasks, billed per vCPU-hour and GB-hour."""
@@ -98,16 +142,25 @@ def fargate_monthly_cost(vcpu: float = 0.25, memory_gb: float = 0.5, tasks: int 
     return hourly * HOURS_PER_MONTH * tasks
 
 
-def break_even_requests(fixed_monthly_cost: float, duration_ms: float = 100, memory_mb: int = 128,
-                        free_tier: bool = True, prices: PriceTable = PRICES) -> float:
-    """Monthly requests at which Lambda costs as much as a fixed monthly bill.
+def serverless_monthly_cost(workload: Workload, api: str | None = None, free_tier: bool = True,
+                            prices: PriceTable = PRICES) -> float:
+    """Lambda's bill, plus API Gateway's when the function answers web requests (`api` "rest" or "http")."""
+    gateway = api_gateway_monthly_cost(workload.requests_per_month, api, prices) if api else 0.0
+    return lambda_monthly_cost(workload, free_tier, prices) + gateway
 
-    Lambda's cost grows piecewise-linearly with requests (each free allowance
-    runs out at its own point), so the crossing is found by bisection on a
-    monotonic function rather than by a single formula.
+
+def break_even_requests(fixed_monthly_cost: float, duration_ms: float = 100, memory_mb: int = 128,
+                        free_tier: bool = True, prices: PriceTable = PRICES, api: str | None = None) -> float:
+    """Monthly requests at which Lambda (with API Gateway in front when `api` names one) costs as much
+    as a fixed monthly bill.
+
+    The cost grows piecewise-linearly with requests (each free allowance runs
+    out, and each API Gateway tier starts, at its own point), so the crossing is
+    found by bisection on a monotonic function rather than by a single formula.
     """
     def gap(requests: float) -> float:
-        return lambda_monthly_cost(Workload(requests, duration_ms, memory_mb), free_tier, prices) - fixed_monthly_cost
+        workload = Workload(requests, duration_ms, memory_mb)
+        return serverless_monthly_cost(workload, api, free_tier, prices) - fixed_monthly_cost
 
     low, high = 0.0, 1.0
     while gap(high) < 0:

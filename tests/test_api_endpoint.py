@@ -31,6 +31,7 @@ from serverless_workbook.target import connect
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = schemathesis.openapi.from_path(ROOT / "openapi" / "video-api.yaml")
 EMAIL, PASSWORD = "ada@example.com", "Analytical-Engine-1843"
+OTHER_EMAIL, OTHER_PASSWORD = "grace@example.com", "Compiler-A-0-1952"
 LABELS = {"1080p": (1920, 1080), "720p": (1280, 720), "480p": (640, 480)}
 
 
@@ -49,6 +50,7 @@ def api():
     try:
         pipeline, outputs = catalogue.deploy_with_pipeline(target, "video", "video-api", progress=False)
         catalogue.sign_up(target, outputs, EMAIL, PASSWORD)
+        catalogue.sign_up(target, outputs, OTHER_EMAIL, OTHER_PASSWORD)
         table = target.resource("dynamodb").Table(pipeline["VideosTableName"])
         for index in range(5):
             table.put_item(Item=video_item(f"all-{index}", ["1080p", "720p", "480p"]))
@@ -57,8 +59,9 @@ def api():
         table.put_item(Item=video_item("busy", [], status="SUBMITTED"))
         endpoint = catalogue.serve(target, outputs)
         token = catalogue.sign_in(target, outputs, EMAIL, PASSWORD)
+        other = catalogue.sign_in(target, outputs, OTHER_EMAIL, OTHER_PASSWORD)
         yield SimpleNamespace(target=target, outputs=outputs, table=table, url=endpoint.url,
-                              auth={"Authorization": token})
+                              auth={"Authorization": token}, other_auth={"Authorization": other})
         endpoint.stop()
     finally:
         target.close()
@@ -66,6 +69,16 @@ def api():
 
 def message(response):
     return response.json()["message"]
+
+
+def owned_video(api, auth, labels=("480p",), status="COMPLETE"):
+    """A video uploaded through POST /uploads by the user of `auth`, as the pipeline later records it."""
+    grant = requests.post(f"{api.url}/uploads", headers=auth, timeout=10,
+                          json={"filename": "mine.mp4", "contentType": "video/mp4", "size": 1000})
+    assert grant.status_code == 201, grant.text
+    video_id = grant.json()["videoId"]
+    api.table.put_item(Item=video_item(video_id, labels, status=status))
+    return video_id
 
 
 # ---------- routes ----------
@@ -129,14 +142,58 @@ def test_post_uploads_grants_a_presigned_post_limited_by_type_and_size(api):
 
 
 def test_delete_removes_the_video(api):
-    api.table.put_item(Item=video_item("doomed", ["480p"]))
-    assert requests.delete(f"{api.url}/videos/doomed", headers=api.auth, timeout=10).status_code == 204
-    assert requests.get(f"{api.url}/videos/doomed", headers=api.auth, timeout=10).status_code == 404
+    doomed = owned_video(api, api.auth)
+    assert requests.delete(f"{api.url}/videos/{doomed}", headers=api.auth, timeout=10).status_code == 204
+    assert requests.get(f"{api.url}/videos/{doomed}", headers=api.auth, timeout=10).status_code == 404
 
 
 def test_delete_refuses_a_video_still_transcoding(api):
-    response = requests.delete(f"{api.url}/videos/busy", headers=api.auth, timeout=10)
+    busy = owned_video(api, api.auth, labels=(), status="SUBMITTED")
+    response = requests.delete(f"{api.url}/videos/{busy}", headers=api.auth, timeout=10)
     assert response.status_code == 409 and "still being transcoded" in message(response)
+
+
+# ---------- whose video is whose (authorization) ----------
+
+def test_another_users_video_is_invisible_to_them_and_cannot_be_deleted(api):
+    mine = owned_video(api, api.auth)
+    for method in ("GET", "DELETE"):
+        response = requests.request(method, f"{api.url}/videos/{mine}", headers=api.other_auth, timeout=10)
+        # The same answer as for an id that does not exist: another user learns nothing from it.
+        assert (response.status_code, message(response)) == (404, f"No video with id {mine!r}")
+    assert "Item" in api.table.get_item(Key={"id": mine})
+    assert requests.get(f"{api.url}/videos/{mine}", headers=api.auth, timeout=10).status_code == 200
+
+
+def test_the_list_shows_your_videos_and_the_ownerless_ones_only(api):
+    mine, theirs = owned_video(api, api.auth), owned_video(api, api.other_auth)
+
+    def listed(auth):
+        return {video["id"] for video in requests.get(f"{api.url}/videos", params={"limit": 100}, headers=auth,
+                                                      timeout=10).json()["videos"]}
+
+    assert mine in listed(api.auth) and theirs not in listed(api.auth)
+    assert theirs in listed(api.other_auth) and mine not in listed(api.other_auth)
+    assert "all-0" in listed(api.auth) and "all-0" in listed(api.other_auth)
+
+
+def test_an_ownerless_video_is_seen_by_everyone_and_deleted_by_no_one(api):
+    for auth in (api.auth, api.other_auth):
+        assert requests.get(f"{api.url}/videos/all-2", headers=auth, timeout=10).status_code == 200
+        response = requests.delete(f"{api.url}/videos/all-2", headers=auth, timeout=10)
+        assert response.status_code == 403 and "not uploaded through this API" in message(response)
+    assert "Item" in api.table.get_item(Key={"id": "all-2"})
+
+
+def test_the_owner_is_the_token_subject_recorded_at_upload(api):
+    grant = requests.post(f"{api.url}/uploads", headers=api.other_auth, timeout=10,
+                          json={"filename": "x.mp4", "contentType": "video/mp4", "size": 10}).json()
+    table = api.target.client("cloudformation").describe_stack_resource(
+        StackName="video-api", LogicalResourceId="OwnersTable")["StackResourceDetail"]["PhysicalResourceId"]
+    owners = api.target.resource("dynamodb").Table(table)
+    payload = api.other_auth["Authorization"].split(".")[1]
+    sub = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
+    assert owners.get_item(Key={"id": grant["videoId"]})["Item"] == {"id": grant["videoId"], "owner": sub}
 
 
 def test_curl_gets_the_same_answers(api):

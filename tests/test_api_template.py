@@ -58,7 +58,10 @@ def test_the_function_role_grants_named_actions_on_named_resources(resources):
     assert not [grant for grant in granted if "*" in grant[0] or grant[1] == "*"]
     assert {action for action, _ in granted} == {
         "logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem",
-        "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+        "dynamodb:BatchGetItem", "dynamodb:PutItem", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+    # Writing is granted on the API's own owners table only: the pipeline's table stays read-and-delete.
+    writes = {resource for action, resource in granted if action == "dynamodb:PutItem"}
+    assert writes == {str({"Fn::GetAtt": ["OwnersTable", "Arn"]})}
 
 
 def test_the_openapi_document_describes_exactly_the_deployed_routes(resources):

@@ -2,17 +2,28 @@
 import pytest
 
 from serverless_workbook.costs import (
+    HOURS_PER_MONTH,
     PRICES,
+    SECONDS_PER_MONTH,
     Workload,
+    api_gateway_monthly_cost,
     break_even_requests,
     ec2_monthly_cost,
     fargate_monthly_cost,
     lambda_monthly_cost,
+    load_balancer_monthly_cost,
+    serverless_monthly_cost,
 )
 
 
 def test_prices_are_dated_and_sourced():
-    assert PRICES.as_of and "aws.amazon.com/lambda/pricing" in PRICES.source
+    assert PRICES.as_of
+    for page in ("lambda", "ec2", "fargate", "api-gateway", "elasticloadbalancing"):
+        assert f"aws.amazon.com/{page}/pricing" in PRICES.source
+
+
+def test_a_month_has_one_definition():
+    assert HOURS_PER_MONTH == 730 and SECONDS_PER_MONTH == 2_628_000
 
 
 def test_gb_seconds():
@@ -59,6 +70,62 @@ def test_break_even_against_a_t3_small():
     found = break_even_requests(ec2_monthly_cost("t3.small"), duration_ms=120, memory_mb=512)
     assert found == pytest.approx(expected, rel=1e-6)
     assert 18_370_000 < found < 18_380_000
+
+
+def test_rest_api_gateway_bills_per_million_in_tiers():
+    assert api_gateway_monthly_cost(0) == 0
+    assert api_gateway_monthly_cost(5_000_000) == pytest.approx(17.50)  # 5 x $3.50
+    # 333M at $3.50, then 667M at $2.80, then 19,000M at $2.38, then $1.51
+    assert api_gateway_monthly_cost(1_000_000_000) == pytest.approx(1165.50 + 1867.60)
+    assert api_gateway_monthly_cost(21e9) == pytest.approx(1165.50 + 1867.60 + 19_000 * 2.38 + 1_000 * 1.51)
+
+
+def test_http_api_gateway_is_cheaper():
+    assert api_gateway_monthly_cost(5_000_000, "http") == pytest.approx(5.00)
+    assert api_gateway_monthly_cost(400_000_000, "http") == pytest.approx(300 * 1.00 + 100 * 0.90)
+
+
+def test_unknown_api_kind_names_the_known_ones():
+    with pytest.raises(ValueError, match="rest, http"):
+        api_gateway_monthly_cost(1, "soap")
+
+
+def test_load_balancer_bills_its_hours_and_lcu_hours():
+    assert load_balancer_monthly_cost() == pytest.approx((0.0225 + 0.008) * 730)  # $22.265
+    assert load_balancer_monthly_cost(lcus=0) == pytest.approx(16.425)
+    with pytest.raises(ValueError):
+        load_balancer_monthly_cost(lcus=-1)
+
+
+def test_a_serverless_api_adds_api_gateway_to_lambda():
+    api = Workload(5_000_000, 120, 512)
+    assert serverless_monthly_cost(api) == pytest.approx(0.80)  # Lambda alone
+    assert serverless_monthly_cost(api, "rest") == pytest.approx(0.80 + 17.50)
+    assert serverless_monthly_cost(api, "http", free_tier=False) == pytest.approx(6.00001 + 5.00)
+
+
+def test_api_gateway_moves_the_break_even_from_18m_to_4m():
+    # Below 6.67M requests compute is free: (R - 1M) x $0.20/M + R x $3.50/M = $15.184
+    expected = (15.184 + 0.2) / (0.2e-6 + 3.5e-6)
+    found = break_even_requests(ec2_monthly_cost("t3.small"), 120, 512, api="rest")
+    assert found == pytest.approx(expected, rel=1e-6)
+    assert 4_150_000 < found < 4_160_000
+
+
+def test_with_a_load_balancer_on_both_sides_the_break_even_is_9m():
+    # $15.184 + $22.265 = $37.449; past both allowances: 4.7000002e-6 R - 0.2 - 6.66668 = 37.449
+    fixed = ec2_monthly_cost("t3.small") + load_balancer_monthly_cost()
+    expected = (37.449 + 0.2 + 400_000 * 0.0000166667) / (0.2e-6 + 0.06 * 0.0000166667 + 3.5e-6)
+    found = break_even_requests(fixed, 120, 512, api="rest")
+    assert found == pytest.approx(expected, rel=1e-6)
+    assert 9_420_000 < found < 9_440_000
+
+
+def test_the_free_tier_moves_the_break_even_at_any_volume():
+    # Without it: 1.2000002e-6 R = 15.184
+    without = break_even_requests(ec2_monthly_cost("t3.small"), 120, 512, free_tier=False)
+    assert without == pytest.approx(15.184 / (0.2e-6 + 0.06 * 0.0000166667), rel=1e-6)
+    assert 12_600_000 < without < 12_700_000
 
 
 @pytest.mark.parametrize("bad", [

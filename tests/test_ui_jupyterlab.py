@@ -1,4 +1,10 @@
-"""Browser test: chapter 1 opened and run in JupyterLab shows its figures and live widgets.
+"""Browser tests: what a learner sees in JupyterLab, in Debian's Chromium.
+
+The first opens the start page and the committed notebooks without running
+anything, as a learner does on a fresh machine: the course map renders, lab 2's
+stored player plays its video (so `make lab` has trusted the committed notebook),
+and a failing check's message is readable. The second runs chapter 1: its
+figures and live widgets.
 
 JupyterLab is started the way the README's first command starts it
 (scripts/lab.sh), on a random port with a random token. Debian's Chromium is
@@ -31,6 +37,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "chapters/01-serverless-architectures.ipynb"
+START_PAGE = "chapters/00-start-here.ipynb"
+PLAYER_NOTEBOOK = "solutions/lab02-video-pipeline.ipynb"
+UNDONE_LAB = "labs/lab01-serverless-or-not.ipynb"
 SCREENSHOT = ROOT / "reports" / "ui" / "chapter01.png"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -97,23 +106,23 @@ class Lab:
 
 
 @pytest.fixture
-def committed_notebook():
-    """The notebook's bytes before the test; they must be the same after it."""
-    path = ROOT / NOTEBOOK
-    before = path.read_bytes()
-    checkpoints = path.parent / ".ipynb_checkpoints"
-    had_checkpoints = checkpoints.exists()
-    yield path
-    unchanged = path.read_bytes() == before
-    if not unchanged:
-        path.write_bytes(before)
-    if not had_checkpoints and checkpoints.exists():
-        shutil.rmtree(checkpoints, ignore_errors=True)
-    assert unchanged, f"JupyterLab saved over {NOTEBOOK}; the committed bytes have been restored"
+def committed_notebooks():
+    """The opened notebooks' bytes before the test; they must be the same after it."""
+    paths = [ROOT / name for name in (NOTEBOOK, START_PAGE, PLAYER_NOTEBOOK, UNDONE_LAB)]
+    before = {path: path.read_bytes() for path in paths}
+    folders = {path.parent / ".ipynb_checkpoints" for path in paths}
+    had_checkpoints = {folder for folder in folders if folder.exists()}
+    yield paths
+    changed = [path for path, data in before.items() if path.read_bytes() != data]
+    for path in changed:
+        path.write_bytes(before[path])
+    for folder in folders - had_checkpoints:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert not changed, f"JupyterLab saved over {changed}; the committed bytes have been restored"
 
 
 @pytest.fixture
-def lab(tmp_path, committed_notebook):
+def lab(tmp_path, committed_notebooks):
     """scripts/lab.sh on a random port and token, stopped (with its kernels) at the end."""
     port, token = _free_port(), secrets.token_hex(24)
     home = tmp_path / "jupyter"
@@ -126,7 +135,9 @@ def lab(tmp_path, committed_notebook):
     env = dict(os.environ, PORT=str(port), TOKEN=token,
                JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-               JUPYTER_RUNTIME_DIR=str(runtime))
+               JUPYTER_RUNTIME_DIR=str(runtime),
+               # A fresh data folder holds no notebook signatures: a learner's first open.
+               JUPYTER_DATA_DIR=str(home / "data"))
     log = tmp_path / "lab.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(["scripts/lab.sh"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -136,7 +147,8 @@ def lab(tmp_path, committed_notebook):
         # lab.sh takes the first free port from PORT: read the one it announces.
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while announced is None:
-            match = re.search(rf"http://127\.0\.0\.1:(\d+)/lab/tree/chapters\?token={token}", log.read_text())
+            match = re.search(rf"http://127\.0\.0\.1:(\d+)/lab/tree/{re.escape(START_PAGE)}\?token={token}",
+                              log.read_text())
             if match:
                 announced = int(match.group(1))
             elif proc.poll() is not None or time.monotonic() > deadline:
@@ -233,6 +245,58 @@ _RUN_FINISHED = """() => {
 _FIGURES = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output img')]
     .filter(img => !img.closest('.jupyter-widgets'))
     .map(img => ({complete: img.complete, width: img.naturalWidth, height: img.naturalHeight}))"""
+
+
+def _clip_seconds() -> float:
+    """The length lab 2 gives its clip, as the notebook itself states it."""
+    source = (ROOT / PLAYER_NOTEBOOK).read_text()
+    return float(re.search(r"CLIP_SECONDS = (\d+(?:\.\d+)?)", source).group(1))
+
+
+_VIDEO = """video => ({readyState: video.readyState, duration: video.duration, width: video.videoWidth,
+    height: video.videoHeight, src: (video.querySelector('source')?.getAttribute('src') || video.src || '').slice(0, 22)})"""
+
+
+@pytest.mark.timeout(600, method="signal")
+def test_a_first_open_shows_the_map_the_committed_video_and_a_readable_check(lab, page, capsys):
+    # The URL make lab prints opens the start page, with its course map.
+    page.goto(lab.url(f"/lab/tree/{START_PAGE}"))
+    course_map = page.locator(".jp-NotebookPanel .jp-RenderedMarkdown table").first
+    course_map.wait_for(state="visible")
+    rows = course_map.locator("tbody tr").all_inner_texts()
+    assert len(rows) >= 3 and all(f"Lab {n}" in row for n, row in zip((1, 2, 3), rows)), rows
+
+    # A committed notebook, opened and not run, plays its stored video: JupyterLab trusted it.
+    page.goto(lab.url(f"/lab/tree/{PLAYER_NOTEBOOK}") + "&reset")   # reset: this notebook alone, no restored tabs
+    video = page.locator(".jp-NotebookPanel .jp-OutputArea-output video").first
+    video.wait_for(state="attached")
+    video.scroll_into_view_if_needed()
+    handle = video.element_handle()
+    try:
+        page.wait_for_function("video => video.readyState >= 1", arg=handle, timeout=30_000)
+    finally:
+        state = page.evaluate(_VIDEO, handle)
+        with capsys.disabled():
+            print(f"\nlab 2's stored player: {state}")
+    assert state["src"].startswith("data:video/mp4"), f"the video's source was stripped: {state}"
+    assert abs(state["duration"] - _clip_seconds()) < 0.5, state
+    assert state["width"] > 0 and state["height"] > 0, state
+
+    # A check of an exercise left undone fails with a message a learner can read in the page.
+    page.goto(lab.url(f"/lab/tree/{UNDONE_LAB}") + "&reset")
+    panel = page.locator(".jp-NotebookPanel")
+    panel.locator(".jp-Cell").first.wait_for()
+    page.wait_for_function(_KERNEL_READY, timeout=120_000, polling=250)
+    _menu(page, "Run", "Run All Cells")   # stops at the first check that fails
+    error = panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').first
+    error.wait_for(state="attached", timeout=RUN_TIMEOUT_S * 1000)
+    # Off-screen cells are not drawn (content-visibility), so have no rendered text: bring it into view as a learner would.
+    error.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.innerText.includes('ExerciseFailed')", arg=error.element_handle())
+    text = error.inner_text()
+    assert "ExerciseFailed: Exercise 1.1 is not done yet" in text, text
+    assert "Write your answer in place of the stub" in text, text
+    assert "\x1b[" not in text and "[0;31m" not in text, f"raw terminal colour codes in the message: {text!r}"
 
 
 @pytest.mark.timeout(600, method="signal")   # signal, so the fixtures still stop JupyterLab and Chromium

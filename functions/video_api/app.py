@@ -1,7 +1,16 @@
 """video-api: the 24-Hour Video catalogue behind API Gateway's Lambda proxy integration.
 
 API Gateway's Cognito authorizer rejects callers without a valid ID token
-before this code runs, so every route here serves a signed-in user.
+before this code runs, so every route here serves a signed-in user. That is
+authentication; authorization, what that user may touch, is decided here:
+
+* a video uploaded through POST /uploads belongs to the user who asked for the
+  upload (the owners table maps its id to the ID token's ``sub``): only they see it,
+  in the list and by id, and only they may delete it;
+* a video that reached the upload bucket some other way (an operator's upload, as
+  in lab 2) has no owner: every signed-in user sees it, nobody deletes it here (403).
+
+Another user's video answers 404, exactly as a missing one, so ids reveal nothing.
 
     GET    /videos?rendition=720p&limit=20&nextToken=...   list, filtered and paginated
     GET    /videos/{id}                                    one video, presigned GET URL per rendition
@@ -43,7 +52,10 @@ logger = Logger()
 app = APIGatewayRestResolver()
 # SigV4 URLs carry their lifetime (X-Amz-Expires), so a client can see when they expire.
 s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
-videos = boto3.resource("dynamodb").Table(os.environ["VIDEOS_TABLE"])
+dynamodb = boto3.resource("dynamodb")
+videos = dynamodb.Table(os.environ["VIDEOS_TABLE"])
+# The pipeline writes the videos table and knows nothing of users, so who owns a video lives in the API's own table.
+owners = dynamodb.Table(os.environ["OWNERS_TABLE"])
 UPLOAD_BUCKET = os.environ["UPLOAD_BUCKET"]
 TRANSCODED_BUCKET = os.environ["TRANSCODED_BUCKET"]
 
@@ -82,6 +94,29 @@ def decode_token(token: str) -> dict[str, str]:
     return key
 
 
+def caller() -> str:
+    """The signed-in user: the ``sub`` claim of the ID token that API Gateway's authorizer checked."""
+    return app.current_event.request_context.authorizer.claims["sub"]
+
+
+def owners_of(ids: list[str]) -> dict[str, str]:
+    """Video id -> owner, for those of `ids` uploaded through this API (at most 100 ids: one BatchGetItem)."""
+    found: dict[str, str] = {}
+    request = {owners.name: {"Keys": [{"id": id_} for id_ in dict.fromkeys(ids)]}} if ids else {}
+    while request:
+        answer = dynamodb.batch_get_item(RequestItems=request)
+        found |= {item["id"]: item["owner"] for item in answer["Responses"].get(owners.name, [])}
+        request = answer.get("UnprocessedKeys") or {}
+    return found
+
+
+def visible(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items the caller may see: their own videos and the ownerless ones."""
+    owned = owners_of([item["id"] for item in items])
+    me = caller()
+    return [item for item in items if owned.get(item["id"], me) == me]
+
+
 def page_size(value: str | None) -> int:
     if value is None:
         return DEFAULT_PAGE_SIZE
@@ -104,7 +139,7 @@ def list_videos() -> dict[str, Any]:
     while True:
         scan = {"Limit": limit - len(found), **({"ExclusiveStartKey": start} if start else {})}
         page = videos.scan(**scan)
-        found += [summary(item) for item in page["Items"]]
+        found += [summary(item) for item in visible(page["Items"])]
         if rendition is not None:
             found = [video for video in found if rendition in video["renditions"]]
         start = page.get("LastEvaluatedKey")
@@ -124,9 +159,18 @@ def get_item() -> dict[str, Any]:
     return item
 
 
+def visible_item() -> tuple[dict[str, Any], str | None]:
+    """The requested video and its owner (None: ownerless); another user's video is a 404 like a missing one."""
+    item = get_item()
+    owner = owners_of([item["id"]]).get(item["id"])
+    if owner not in (None, caller()):
+        raise NotFoundError(f"No video with id {item['id']!r}")
+    return item, owner
+
+
 @app.get("/videos/<id>")
 def get_video(id: str) -> dict[str, Any]:  # noqa: A002 - Powertools passes the path parameter by name
-    item = plain(get_item())
+    item = plain(visible_item()[0])
     renditions = {}
     for name, rendition in item.get("renditions", {}).items():
         url = s3.generate_presigned_url("get_object", Params={"Bucket": TRANSCODED_BUCKET, "Key": rendition["key"]},
@@ -140,7 +184,10 @@ def get_video(id: str) -> dict[str, Any]:  # noqa: A002 - Powertools passes the 
 
 @app.delete("/videos/<id>")
 def delete_video(id: str) -> Response:  # noqa: A002
-    item = get_item()
+    item, owner = visible_item()
+    if owner is None:
+        raise ServiceError(403, f"Video {item['id']!r} was not uploaded through this API, so it has no owner "
+                                "and nobody may delete it here; you may delete the videos you upload with POST /uploads")
     if item["status"] == "SUBMITTED":
         raise ServiceError(409, f"Video {item['id']!r} is still being transcoded; delete it once its status is COMPLETE or ERROR")
     for rendition in item.get("renditions", {}).values():
@@ -148,6 +195,7 @@ def delete_video(id: str) -> Response:  # noqa: A002
     if item.get("sourceBucket") == UPLOAD_BUCKET:
         s3.delete_object(Bucket=UPLOAD_BUCKET, Key=item["sourceKey"])
     videos.delete_item(Key={"id": item["id"]})
+    owners.delete_item(Key={"id": item["id"]})
     logger.info("Deleted video", extra={"video_id": item["id"]})
     return Response(status_code=204)
 
@@ -191,6 +239,8 @@ def create_upload() -> Response:
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, size]],
         ExpiresIn=UPLOAD_URL_SECONDS,
     )
+    # Recorded before the client can upload, so the video has its owner from the first moment it exists.
+    owners.put_item(Item={"id": new_id, "owner": caller()})
     logger.info("Upload granted", extra={"video_id": new_id, "size": size})
     body = {"videoId": new_id, "key": key, "url": post["url"], "fields": post["fields"],
             "maxBytes": size, "expiresIn": UPLOAD_URL_SECONDS}

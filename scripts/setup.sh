@@ -86,6 +86,8 @@ command -v dot >/dev/null || missing+=(graphviz)
 fc-list 2>/dev/null | grep -i "DejaVu Sans" >/dev/null || missing+=(fonts-dejavu-core)
 if $want_test; then
     [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+    # A second ffmpeg build: the notebooks must print the same with it as with the wheel's.
+    [[ -x /usr/bin/ffmpeg ]] || missing+=(ffmpeg)
 fi
 (( ${#missing[@]} == 0 )) || apt_install "${missing[@]}"
 if [[ $python_ensurepip == no && $(probe_python "$python_exe") != *" yes "* ]]; then

@@ -80,11 +80,24 @@ def test_an_unknown_profile_is_refused_by_name(monkeypatch):
         media.encode_setting("veryfast")
 
 
+def _makefile() -> str:
+    return (ROOT / "Makefile").read_text()
+
+
 def test_the_test_command_runs_the_notebooks_as_another_machine():
-    recipe = re.search(r"^test:.*?(?=^\S|\Z)", (ROOT / "Makefile").read_text(), re.S | re.M).group(0)
-    pytest_line = next(line for line in recipe.splitlines() if "pytest" in line)
-    assert f"{media.ENCODE_PROFILE_VARIABLE}=another-machine" in pytest_line
-    assert "chapters" in pytest_line and "solutions" in pytest_line
+    recipe = re.search(r"^test:.*?(?=^\S|\Z)", _makefile(), re.S | re.M).group(0)
+    pytest_lines = [line for line in recipe.splitlines() if "pytest" in line]
+    assert any(f"{media.ENCODE_PROFILE_VARIABLE}=another-machine" in line and "chapters solutions" in line
+               for line in pytest_lines)
+    assert any("IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg" in line and "$(MEDIA_NOTEBOOKS)" in line for line in pytest_lines)
+
+
+def test_every_notebook_that_encodes_media_also_runs_with_debians_ffmpeg():
+    listed = set(re.search(r"^MEDIA_NOTEBOOKS := (.*?[^\\])$", _makefile(), re.S | re.M).group(1)
+                 .replace("\\", " ").split())
+    encoding = {f"{path.parent.name}/{path.name}" for folder in ("chapters", "solutions")
+                for path in sorted((ROOT / folder).glob("*.ipynb")) if "generate_clip" in path.read_text()}
+    assert encoding and encoding <= listed, f"add {sorted(encoding - listed)} to MEDIA_NOTEBOOKS in the Makefile"
 
 
 def test_printed_documents_hide_what_the_encoder_decides():

@@ -57,24 +57,44 @@ def answer_source(answer: Any) -> str:
 
 
 def shortcuts(source: str, helpers: tuple[str, ...]) -> list[tuple[str, int]]:
-    """(helper, line) for every place the code reaches one of the helpers: call, attribute, import or getattr name."""
-    names = {helper.rsplit(".", 1)[-1]: helper for helper in helpers}
+    """(helper, line) for every place the code reaches one of the helpers.
+
+    A helper is "module.function" (reached by `module.function`, an import of it, or its bare
+    name) or a bare module or package name (reached by importing it). Matching the module
+    as well as the name keeps `idp.sign_up(...)`, boto3's method, apart from `catalogue.sign_up`.
+    """
     tree = ast.parse(source)
     # The learner's own functions may share a helper's name (their sign_in is not catalogue.sign_in).
     own = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
-            candidates = [node.attr]
-        elif isinstance(node, ast.Name):
-            candidates = [node.id] if node.id not in own else []
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            candidates = [alias.name.rsplit(".", 1)[-1] for alias in node.names]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            candidates = [node.value]
-        else:
+    for helper in helpers:
+        module, _, name = helper.rpartition(".")
+        short = module.rsplit(".", 1)[-1]
+        aliases = {short}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    path = ((node.module or "") + "." if isinstance(node, ast.ImportFrom) else "") + alias.name
+                    parts = path.split(".")
+                    if not module and name in parts:
+                        found.append((helper, node.lineno))
+                    elif module and parts[-1] == name and short in parts[:-1]:
+                        found.append((helper, node.lineno))
+                    elif module and parts[-1] == short:
+                        aliases.add(alias.asname or alias.name.split(".")[0])
+        if not module:
             continue
-        found += [(names[name], node.lineno) for name in candidates if name in names]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == name:
+                base = node.value
+                base_name = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else ""
+                if base_name in aliases:
+                    found.append((helper, node.lineno))
+            elif isinstance(node, ast.Name) and node.id == name and name not in own:
+                found.append((helper, node.lineno))
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+                  and any(isinstance(a, ast.Constant) and a.value == name for a in node.args)):
+                found.append((helper, node.lineno))
     return sorted(set(found), key=lambda hit: (hit[1], hit[0]))
 
 
@@ -97,7 +117,7 @@ class Expectations:
         if not isinstance(found, (int, float)) or not math.isclose(found, expected, rel_tol=rel, abs_tol=abs_tol):
             self.fail(f"expected {what} to be {expected:,.6g} but found {found!r}")
 
-    def expect_own_work(self, answer: Any, *helpers: str) -> None:
+    def expect_own_work(self, answer: Any, *helpers: str, why: str = "is the answer, not a way to it") -> None:
         """Refuse an answer that calls a library helper which *is* the exercise's answer.
 
         `answer` is the learner's function (its whole cell is read), a handler file, or source text;
@@ -105,7 +125,7 @@ class Expectations:
         because later exercises use them; they just cannot satisfy the exercise they solve.
         """
         if callable(answer) and getattr(answer, "__module__", "").startswith("serverless_workbook"):
-            self.fail(f"write this yourself: {answer.__module__}.{answer.__name__} is the answer, not a way to it")
+            self.fail(f"write this yourself: {answer.__module__}.{answer.__name__} {why}")
         try:
             hits = shortcuts(answer_source(answer), helpers)
         except SyntaxError as error:
@@ -113,8 +133,13 @@ class Expectations:
         except (TypeError, OSError):
             self.fail(f"expected a function written in the notebook, found {answer!r}")
         for helper, line in hits:
-            self.fail(f"write this yourself: calling {helper} is the answer, not a way to it "
-                      f"(line {line} of your answer)")
+            self.fail(f"write this yourself: {helper} {why} (line {line} of your answer)")
+
+    def expect_judgement(self, answer: Any, judgement: Any) -> None:
+        """A decision with reasons, marked against a judgement.Judgement; the message explains each mistake."""
+        problems = judgement.problems(answer)
+        if problems:
+            self.fail("; ".join(problems))
 
 
 @contextmanager

@@ -33,6 +33,8 @@ class Variant:
     exercise_id: str
     name: str
     source: str
+    # Run after the check, before the restore: e.g. wait for the work a wrong answer started to finish.
+    settle: str = ""
 
 
 @dataclass
@@ -90,6 +92,8 @@ def run(solution: Path, variants: Iterable[Variant], timeout: int = CELL_TIMEOUT
                 key = (exercise_id, variant.name)
                 outcome.trials[key] = verdict(kernel.run(cell.source, cell.metadata))
                 outcome.seconds[key] = time.monotonic() - started
+                if variant.settle:
+                    kernel.run(variant.settle)
                 kernel.run(answer_cells(nb, exercise_id)[0].source)
             kernel.run(cell.source, cell.metadata)
             if exercise_id:

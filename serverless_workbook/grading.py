@@ -238,7 +238,7 @@ def splice(submission: NotebookNode, release: NotebookNode) -> tuple[NotebookNod
         mine = checks.get(exercise_id, [])
         if not mine:
             notes.append(f"{exercise_id}: check cell deleted; the released check was run")
-        elif any(c.source.strip() != source.strip() for c in mine):
+        elif all(c.source.strip() != source.strip() for c in mine):
             notes.append(f"{exercise_id}: check cell edited; the released check was run")
         if len(mine) > 1:
             notes.append(f"{exercise_id}: check cell added ({len(mine)} cells check it); the released check was run")

@@ -168,7 +168,7 @@ LAB02 = [
            (('url = target.client("s3").generate_presigned_url(\n'
              '        "get_object", Params={"Bucket": outputs["TranscodedBucketName"], "Key": key}, ExpiresIn=300)',
              'url = f"https://{outputs[\'TranscodedBucketName\']}.s3.amazonaws.com/{key}"'),),
-           "expected the bytes to come from a GET of a presigned URL"),
+           "403 Client Error: Forbidden"),
     _first("2.7", "the library's lambda_spans", "shortcut",
            "    return pipeline_run.lambda_spans(target, function_name)",
            "write this yourself: pipeline_run.lambda_spans is the answer"),

@@ -156,7 +156,8 @@ def exercise(exercise_id: str, title: str) -> Iterator[Expectations]:
         ) from None
     except NameError as err:
         raise ExerciseFailed(
-            f"Exercise {exercise_id}: {err}. Run the exercise's code cell (and the cells above it) first."
+            f"Exercise {exercise_id}: {err}. Run the exercise's code cell and the cells above it first "
+            "(if one of them failed, fix that one first)."
         ) from err
     except Exception as err:
         raise ExerciseFailed(f"Exercise {exercise_id}: your code raised {type(err).__name__}: {err}") from err

@@ -92,6 +92,11 @@ def processed(target: Any, outputs: dict[str, str], clip: str | Path, key: str) 
         Key={"id": video_id(key)}, ConsistentRead=True).get("Item")
     if item is not None and item.get("status") in FINAL_ITEM_STATES:
         return item
+    uploaded = target.client("s3").list_objects_v2(Bucket=outputs["UploadBucketName"], Prefix=key).get("Contents", [])
+    if item is None and any(o["Key"] == key for o in uploaded):
+        # Uploading again would only wait again for an item transcode-video does not write.
+        raise RuntimeError(f"{key!r} is in the upload bucket but the videos table has no item {video_id(key)!r}: "
+                           "transcode-video did not record the upload, so the pipeline cannot finish it")
     return upload_and_wait(target, outputs, clip, key)
 
 

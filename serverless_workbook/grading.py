@@ -36,9 +36,9 @@ from nbclient import NotebookClient
 from nbformat import NotebookNode
 
 from serverless_workbook.lab_format import check_of, exercise_of, points_of
+from serverless_workbook.labgen import LABS as RELEASE
 
 CELL_TIMEOUT_S = 600
-RELEASE = Path(__file__).resolve().parent.parent / "labs"
 
 
 class ExerciseFailed(AssertionError):

@@ -93,3 +93,26 @@ def test_each_judgement_has_one_sound_option_and_explains_every_choice(question)
             assert option.why in question.problems({"choice": key, "reasons": holds})[0]
     assert question.problems({"choice": sound[0], "reasons": "all"}) == [
         "'reasons' must be a list of reason keys, found 'all'"]
+
+
+def test_wrong_answers_fail_fast_and_leave_the_other_exercises_gradable(tmp_path):
+    """A transcode handler that records nothing is reported as soon as the local cloud is idle, not after a long
+    poll; a template part that does not deploy is replaced by the reference's, so the stack is up for 2.8."""
+    from lab_mutants import LAB02
+
+    lab = "lab02-video-pipeline.ipynb"
+    submission = nbformat.read(labgen.SOLUTIONS / lab, as_version=4)
+    for mutant in LAB02:
+        if (mutant.exercise, mutant.name) in {("2.1", "key not decoded"), ("2.4", "the queue's URL as endpoint")}:
+            cell = _cell(submission, exercise=mutant.exercise)
+            cell.source = mutant.apply(cell.source)
+    nbformat.write(submission, tmp_path / lab)
+
+    results, notes = grading.grade(tmp_path / lab)
+
+    verdicts = {r.exercise_id: r.passed for r in results}
+    # 2.6 and 2.7 look at the upload 2.5 sent through the pipeline: 2.1's handler never submitted its job.
+    assert verdicts == {"2.1": False, "2.2": True, "2.3": True, "2.4": False, "2.5": False, "2.6": False,
+                        "2.7": False, "2.8": True, "2.9": True}
+    assert "the local cloud has no work left that could change it" in {r.exercise_id: r.message for r in results}["2.5"]
+    assert notes == []

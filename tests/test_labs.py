@@ -74,7 +74,8 @@ def _warm_lab_tests(stem: str) -> type:
         @pytest.fixture(scope="class")
         @classmethod
         def outcome(cls) -> warm_lab.Outcome:
-            return warm_lab.run(solution, _variants(solution))
+            # Every cell of these labs runs in seconds: a wrong answer that hangs is stopped after two minutes.
+            return warm_lab.run(solution, _variants(solution), timeout=120)
 
         def test_every_check_passes_on_the_solution_after_its_trials(self, outcome):
             assert {i: r.passed for i, r in outcome.solution.items()} == {i: True for i in ids}, outcome.solution

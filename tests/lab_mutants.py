@@ -137,6 +137,11 @@ LAB02 = [
     Mutant("2.3", "key not decoded", "mistake",
            (('key = unquote_plus(s3_record["s3"]["object"]["key"])', 'key = s3_record["s3"]["object"]["key"]'),),
            "your handler failed on 'My clip/My clip-480p.mp4'"),
+    Mutant("2.3", "errors swallowed", "mistake",
+           (("                record(s3_record[\"s3\"][\"bucket\"][\"name\"], key)\n",
+             "                try:\n                    record(s3_record[\"s3\"][\"bucket\"][\"name\"], key)\n"
+             "                except Exception as error:\n                    print(f\"Could not describe {key}: {error}\")\n"),),
+           "must fail the invocation and create nothing"),
     Mutant("2.3", "complete after the first rendition", "mistake",
            (('len(item["renditions"]) >= item["expectedRenditions"]', 'len(item["renditions"]) >= 1'),),
            "the status after 1 of 2 renditions"),

@@ -67,6 +67,8 @@ def stub_exercises(nb: NotebookNode, only: set[str] | None = None) -> NotebookNo
 def student_version(nb: NotebookNode) -> NotebookNode:
     """Every exercise stubbed, outputs and execution counts cleared."""
     nb = stub_exercises(nb)
+    # Widget state belongs to the cleared outputs, and its model ids change with every execution.
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []

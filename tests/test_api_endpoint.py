@@ -222,6 +222,17 @@ def test_curl_gets_the_same_answers(api):
     (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": True}), "size must be"),
     (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": 500 * 1024 * 1024 + 1}),
      "over the upload limit of 524288000 bytes"),
+    ("", "not valid JSON"),
+    ("null", "must be a JSON object"),
+    (json.dumps({"filename": "a.mp4", "contentType": ["video/mp4"], "size": 1}), "contentType must be one of"),
+    (json.dumps({"filename": "a.mp4", "contentType": 4, "size": 1}), "contentType must be one of"),
+    (json.dumps({"filename": 42, "contentType": "video/mp4", "size": 1}), "filename must be a string"),
+    (json.dumps({"filename": None, "contentType": "video/mp4", "size": 1}), "filename must be a string"),
+    (json.dumps({"filename": "a" * 201, "contentType": "video/mp4", "size": 1}), "filename must be a string"),
+    (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": 0}), "size must be"),
+    (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": -1}), "size must be"),
+    (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": 1000.5}), "size must be"),
+    (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": "1000"}), "size must be"),
 ])
 def test_bad_upload_requests_get_400_saying_why(api, body, expected):
     response = requests.post(f"{api.url}/uploads", data=body, headers=api.auth, timeout=10)

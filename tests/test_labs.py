@@ -1,14 +1,19 @@
-"""The lab machinery: labs/ is in sync with solutions/, and every check can fail.
+"""The lab machinery: labs/ is in sync with solutions/, every check can fail, and wrong answers are rejected.
 
-The invert test is nbgrader's `validate --invert` idea: leave one exercise as
-the student gets it, and its check (and only its check) must fail.
+The invert test is nbgrader's `validate --invert` idea: leave one exercise as the student gets
+it, and its check must fail. The mutant tests go further: realistic wrong answers
+(tests/lab_mutants.py) must each be rejected by their exercise's check, for the reason the
+mutant names. Both run in one warm kernel per lab (serverless_workbook.warm_lab): the solution
+runs once, and each variant is swapped in, checked and swapped back out just before its check,
+so after every trial the lab goes on, and its real checks must all still pass.
 """
 from pathlib import Path
 
 import nbformat
 import pytest
+from lab_mutants import MUTANTS
 
-from serverless_workbook import grading, labgen
+from serverless_workbook import grading, labgen, warm_lab
 from serverless_workbook.lab_format import check_ids
 
 SOLUTIONS = sorted(labgen.SOLUTIONS.glob("*.ipynb"))
@@ -16,6 +21,7 @@ SOLUTIONS = sorted(labgen.SOLUTIONS.glob("*.ipynb"))
 
 def test_there_are_labs():
     assert SOLUTIONS, "no solution notebooks found in solutions/"
+    assert sorted(MUTANTS) == [s.stem for s in SOLUTIONS], "every lab needs its mutants in tests/lab_mutants.py"
 
 
 def test_labs_are_generated_from_solutions(tmp_path):
@@ -41,31 +47,67 @@ def test_student_version_keeps_no_solution(solution):
             assert "NotImplementedError" in after.source
 
 
-def _verdicts(nb, cwd: Path) -> dict[str, bool]:
-    return {r.exercise_id: r.passed for r in grading.results(grading.execute(nb, cwd))}
-
-
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
-def test_every_check_passes_on_the_solution_and_fails_on_the_untouched_lab(solution):
+def test_untouched_lab_fails_every_check(solution):
     nb = nbformat.read(solution, as_version=4)
-    ids = check_ids(nb)
-    assert ids, f"{solution.name} has no checks"
-    assert _verdicts(nb, solution.parent) == {i: True for i in ids}
-    assert _verdicts(labgen.student_version(nb), solution.parent) == {i: False for i in ids}
+    found = grading.results(grading.execute(labgen.student_version(nb), solution.parent))
+    assert {r.exercise_id: r.passed for r in found} == {i: False for i in check_ids(nb)}
 
 
-def _one_exercise_undone() -> list:
-    return [pytest.param(solution, exercise_id, id=f"{solution.stem}-{exercise_id}")
-            for solution in SOLUTIONS
-            for exercise_id in check_ids(nbformat.read(solution, as_version=4))]
+def _variants(solution: Path) -> list[warm_lab.Variant]:
+    nb = nbformat.read(solution, as_version=4)
+    stubbed = labgen.stub_exercises(nb)
+    variants = [warm_lab.Variant(i, "stub", warm_lab.answer_cells(stubbed, i)[0].source) for i in check_ids(nb)]
+    for mutant in MUTANTS[solution.stem]:
+        answer = warm_lab.answer_cells(nb, mutant.exercise)[0].source
+        variants.append(warm_lab.Variant(mutant.exercise, mutant.name, mutant.apply(answer), mutant.settle))
+    return variants
 
 
-@pytest.mark.parametrize("solution, exercise_id", _one_exercise_undone())
-def test_invert_only_the_undone_exercise_fails(solution, exercise_id):
-    nb = labgen.stub_exercises(nbformat.read(solution, as_version=4), only={exercise_id})
-    verdicts = _verdicts(nb, solution.parent)
-    assert verdicts[exercise_id] is False, f"the check of exercise {exercise_id} passes when it is left undone"
-    assert all(v for i, v in verdicts.items() if i != exercise_id), verdicts
+def _warm_lab_tests(stem: str) -> type:
+    """One class per lab: pytest-xdist's loadscope keeps a class on one worker, and its warm run runs once."""
+    solution = labgen.SOLUTIONS / f"{stem}.ipynb"
+    ids = check_ids(nbformat.read(solution, as_version=4))
+    mutants = MUTANTS[stem]
+
+    class WarmLab:
+        @pytest.fixture(scope="class")
+        @classmethod
+        def outcome(cls) -> warm_lab.Outcome:
+            # Every cell of these labs runs in seconds: a wrong answer that hangs is stopped after two minutes.
+            return warm_lab.run(solution, _variants(solution), timeout=120)
+
+        def test_every_check_passes_on_the_solution_after_its_trials(self, outcome):
+            assert {i: r.passed for i, r in outcome.solution.items()} == {i: True for i in ids}, outcome.solution
+
+        @pytest.mark.parametrize("exercise_id", ids)
+        def test_check_fails_when_its_exercise_is_left_undone(self, outcome, exercise_id):
+            result = outcome.trials[(exercise_id, "stub")]
+            assert not result.passed, f"the check of exercise {exercise_id} passes when it is left undone"
+            assert "is not done yet" in result.message, result.message
+
+        @pytest.mark.parametrize("exercise_id", ids)
+        def test_exercise_has_a_mistake_and_a_shortcut_among_its_mutants(self, exercise_id):
+            kinds = {m.kind for m in mutants if m.exercise == exercise_id}
+            assert kinds == {"mistake", "shortcut"}, f"exercise {exercise_id} has mutants of kinds {kinds}"
+
+        @pytest.mark.parametrize("mutant", mutants, ids=lambda m: f"{m.exercise}-{m.name.replace(' ', '-')}")
+        def test_mutant_is_rejected_for_its_reason(self, outcome, mutant):
+            result = outcome.trials[(mutant.exercise, mutant.name)]
+            assert not result.passed, f"exercise {mutant.exercise} accepts the mutant {mutant.name!r}"
+            assert mutant.rejected_with in result.message, result.message
+
+        def test_wrong_answers_fail_fast(self, outcome):
+            slow = {key: round(s) for key, s in outcome.seconds.items() if s > 30}
+            assert not slow, f"checks that took over 30 s to reject a wrong answer: {slow}"
+
+    WarmLab.__name__ = WarmLab.__qualname__ = f"TestWarm_{stem.split('-')[0]}"
+    return WarmLab
+
+
+TestWarm_lab01 = _warm_lab_tests("lab01-serverless-or-not")
+TestWarm_lab02 = _warm_lab_tests("lab02-video-pipeline")
+TestWarm_lab03 = _warm_lab_tests("lab03-video-api")
 
 
 def test_unbalanced_markers_are_refused():
@@ -84,10 +126,11 @@ def test_stub_keeps_indentation_and_names_the_exercise():
 def test_grading_table_and_junit(tmp_path):
     results = [grading.Result("1.1", 2, True, "Exercise 1.1 passed: ok"),
                grading.Result("1.2", 3, False, "Exercise 1.2: expected 1 but found 2")]
-    table = grading.table(results, "Grade")
+    table = grading.table(results, "Grade", ["1.2: check cell edited; the released check was run"])
     assert "1.1        2/2    passed  Exercise 1.1 passed: ok" in table
     assert "1.2        0/3    FAILED  Exercise 1.2: expected 1 but found 2" in table
     assert "total      2/5    1 of 2 exercises passed" in table
+    assert table.endswith("The submission differs from the released lab:\n  1.2: check cell edited; the released check was run")
     xml = grading.junit_xml(results, "lab")
     assert b'tests="2" failures="1"' in xml and b'<failure message="Exercise 1.2: expected 1 but found 2"' in xml
 

@@ -1,0 +1,182 @@
+"""Judgement exercises: a decision with reasons, answered in a form a check can mark.
+
+A learner picks one option and the reasons that support it::
+
+    {"choice": "thumbnails", "reasons": ["narrow-interface", "contained"]}
+
+The check passes when the choice is the sound one and the reasons are exactly those that
+hold; otherwise its message explains the option chosen and each reason picked wrongly.
+Once it passes, `explain()` gives the reasoning behind every option and every reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    sound: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    question: str
+    options: dict[str, Option]
+    reasons: dict[str, Option]
+
+    def __str__(self) -> str:
+        lines = [self.question, "", "Options (choose one):"]
+        lines += [f"  {key!r}: {option.text}" for key, option in self.options.items()]
+        lines += ["", "Reasons (pick every one that supports your choice, and no other):"]
+        lines += [f"  {key!r}: {reason.text}" for key, reason in self.reasons.items()]
+        return "\n".join(lines)
+
+    def problems(self, answer: Any) -> list[str]:
+        """What is wrong with an answer, each with its explanation; empty when it is right."""
+        if not (isinstance(answer, dict) and set(answer) == {"choice", "reasons"}):
+            return [f"expected a dict with the keys 'choice' and 'reasons', found {answer!r}"]
+        choice, reasons = answer["choice"], answer["reasons"]
+        if choice not in self.options:
+            return [f"'choice' must be one of {', '.join(map(repr, self.options))}, found {choice!r}"]
+        if isinstance(reasons, str) or not all(isinstance(r, str) for r in reasons):
+            return [f"'reasons' must be a list of reason keys, found {reasons!r}"]
+        unknown = sorted(set(reasons) - set(self.reasons))
+        if unknown:
+            return [f"unknown reason(s) {', '.join(map(repr, unknown))}; choose from {', '.join(map(repr, self.reasons))}"]
+        found = []
+        if not self.options[choice].sound:
+            found.append(f"{choice!r} is not the sound choice: {self.options[choice].why}")
+        found += [f"the reason {key!r} does not hold: {self.reasons[key].why}"
+                  for key in sorted(set(reasons)) if not self.reasons[key].sound]
+        missing = sum(1 for key, reason in self.reasons.items() if reason.sound and key not in reasons)
+        if missing:
+            found.append(f"{missing} reason(s) that support the sound choice are missing")
+        return found
+
+    def explain(self) -> str:
+        lines = ["Why each option is, or is not, the one:"]
+        lines += [f"  {key!r} ({'yes' if o.sound else 'no'}): {o.why}" for key, o in self.options.items()]
+        lines += ["Why each reason holds, or not:"]
+        lines += [f"  {key!r} ({'holds' if r.sound else 'does not hold'}): {r.why}" for key, r in self.reasons.items()]
+        return "\n".join(lines)
+
+
+STRANGLE_FIRST = Judgement(
+    question="SnapShare will move to serverless with the strangler pattern (chapter 1): a facade routes one part at "
+             "a time to the new system while the monolith keeps serving the rest. Which part goes first?",
+    options={
+        "thumbnails": Option(
+            "the thumbnail service", True,
+            "one narrow job (a photo in, its thumbnails out) started by an event; the facade can route it alone, and "
+            "if the new version fails only thumbnails are late while uploads and sign-in keep working."),
+        "database": Option(
+            "the relational database", False,
+            "every other part reads and writes it: moving the data first is the riskiest step, changes every part at "
+            "once, and leaves nothing for the facade to route gradually."),
+        "sign-in": Option(
+            "the sign-in code", False,
+            "every request depends on it and it holds the users' credentials: a mistake locks everyone out, so it "
+            "moves once the team has practised on something that can fail safely."),
+        "everything": Option(
+            "all of it at once, rewritten for Lambda", False,
+            "that is the big-bang rewrite the strangler pattern exists to avoid: nothing ships until everything "
+            "works, and a failure takes the whole site down."),
+    },
+    reasons={
+        "narrow-interface": Option(
+            "it has a narrow interface the facade can route on its own", True,
+            "the facade sends one kind of request to the new system and everything else to the monolith."),
+        "event-driven": Option(
+            "it reacts to an event (a new photo), which can trigger a function directly", True,
+            "S3 can invoke a function for each new object: push, not polling (chapter 1's principles)."),
+        "contained": Option(
+            "if it fails, the rest of the site keeps working", True,
+            "a first migration teaches the team; its failures should be cheap."),
+        "always-cheaper": Option(
+            "Lambda is always cheaper than servers", False,
+            "exercise 1.3 shows the opposite for steady heavy traffic: past the break-even, servers cost less."),
+        "data-first": Option(
+            "moving the data first lets every other part follow", False,
+            "it couples every part to the move, the opposite of one part at a time."),
+    },
+)
+
+FAILED_TRANSCODE = Judgement(
+    question="A video's MediaConvert job ends in ERROR: the uploaded file is corrupt. What should the pipeline do?",
+    options={
+        "record-and-tell": Option(
+            "mark the video's item ERROR with MediaConvert's message, keep the upload, and tell the uploader", True,
+            "the failure becomes visible where people look (the item, the API), nothing is lost, and a person or a "
+            "bounded retry for transient errors decides what happens next. Lab 2's pipeline does this: a job-state "
+            "rule sends failed jobs to a queue that extract-metadata reads."),
+        "retry-forever": Option(
+            "submit the job again until it succeeds", False,
+            "a corrupt input fails the same way every time: each attempt costs money and the loop never ends."),
+        "delete-silently": Option(
+            "delete the upload and the item", False,
+            "the uploader never learns what happened and the evidence for debugging is gone."),
+        "catch-in-handler": Option(
+            "wrap create_job in try/except in transcode-video and return success", False,
+            "the job fails minutes after the handler returned, so the handler cannot see it; and catching errors "
+            "there only hides the ones it could see."),
+    },
+    reasons={
+        "asynchronous": Option(
+            "the job fails long after transcode-video returned, so the failure must arrive as an event", True,
+            "MediaConvert publishes job state changes; a rule turns ERROR into a message the pipeline handles."),
+        "deterministic": Option(
+            "a corrupt input fails the same way every time, so blind retries only add cost", True,
+            "retry transient failures (throttling, timeouts) a bounded number of times; not bad input."),
+        "visible": Option(
+            "the item's status is what the API and the uploader see", True,
+            "ERROR with the service's message tells them what happened and what to do."),
+        "s3-retries": Option(
+            "S3 retries the upload event, so the job is retried for you", False,
+            "S3 retries a failed invocation of the function; the function succeeded, it is the job that failed."),
+        "wait-in-lambda": Option(
+            "transcode-video can wait for the job and retry it itself", False,
+            "a function runs at most 15 minutes and is billed while it waits: push the result as an event instead."),
+    },
+)
+
+WHO_MAY_DELETE = Judgement(
+    question="DELETE /videos/{id} removes a video for good. Today any signed-in user may call it on any video. "
+             "Who should be allowed to?",
+    options={
+        "owner-or-admins": Option(
+            "the user who uploaded it, and members of an admins group; everyone else gets 403", True,
+            "record the uploader's `sub` claim on the item at upload; compare it, or the `cognito:groups` claim, "
+            "with the caller's ID token before deleting."),
+        "any-signed-in-user": Option(
+            "any signed-in user, as today", False,
+            "any account, even one made a minute ago, could wipe everyone's videos: signing in proves who you are, "
+            "not what you may do."),
+        "anyone-with-the-id": Option(
+            "anyone who knows the video's id", False,
+            "ids are listed by GET /videos and shared in links: an id is a name, not a secret."),
+        "nobody": Option(
+            "nobody through the API; operators delete in the console", False,
+            "users must be able to remove what they uploaded, and console access is far more power than deleting "
+            "one video needs."),
+    },
+    reasons={
+        "authn-is-not-authz": Option(
+            "the authorizer proves who the caller is; whether they may delete this video is the function's decision",
+            True, "API Gateway's Cognito authorizer checks the token, not ownership."),
+        "sub-claim": Option(
+            "the ID token's sub is issued by the pool and never changes, so the item can record it and compare it",
+            True, "a claim in a token the pool signed cannot be forged by the caller."),
+        "least-privilege": Option(
+            "each caller gets the smallest power they need", True,
+            "deleting others' videos is an administrator's power, granted through a group."),
+        "ids-are-secret": Option(
+            "video ids are random, so knowing one proves ownership", False,
+            "GET /videos lists every id to every signed-in user."),
+        "email-in-body": Option(
+            "the request body can say whose video it is", False,
+            "the caller writes the body: only claims in the signed token can be trusted."),
+    },
+)

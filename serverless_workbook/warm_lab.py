@@ -1,0 +1,101 @@
+"""Try other answers to a lab's exercises in one warm kernel: the engine of the invert and mutant tests.
+
+Check cells are independent by design: a check reads its own exercise's answer and the
+lab's set-up, nothing another exercise wrote. So rather than re-running a whole lab per
+variant, the solution runs once, cell by cell, and just before each check cell runs for
+real, every variant of that exercise is tried in the same kernel: the variant's answer
+cell, then the check, then the solution's answer cell again, which restores what the rest
+of the lab reads (lab 2's handler and template cells re-save their file in workspace/).
+
+Trials come before the real check, so a check that changes shared state for good (lab 2's
+tear-down) finds it intact; the real check, run after its trials, proves the restore worked.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat import NotebookNode
+
+from serverless_workbook.grading import CELL_TIMEOUT_S, Result, verdict
+from serverless_workbook.lab_format import check_of, exercise_of
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Another answer to one exercise: the whole answer cell as that answer has it."""
+
+    exercise_id: str
+    name: str
+    source: str
+    # Run after the check, before the restore: e.g. wait for the work a wrong answer started to finish.
+    settle: str = ""
+
+
+@dataclass
+class Outcome:
+    solution: dict[str, Result] = field(default_factory=dict)
+    # (exercise id, variant name) -> what the exercise's check said about that variant.
+    trials: dict[tuple[str, str], Result] = field(default_factory=dict)
+    # (exercise id, variant name) -> seconds the variant's answer cell and check took.
+    seconds: dict[tuple[str, str], float] = field(default_factory=dict)
+
+
+class _Kernel:
+    """A notebook client driven one cell at a time; scratch cells are appended to its notebook."""
+
+    def __init__(self, nb: NotebookNode, cwd: Path, timeout: int) -> None:
+        self.nb = nb
+        self.client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
+                                     resources={"metadata": {"path": str(cwd)}})
+
+    def run(self, source: str, metadata: dict | None = None) -> NotebookNode:
+        cell = nbformat.v4.new_code_cell(source, metadata=metadata or {})
+        self.nb.cells.append(cell)
+        return self.client.execute_cell(cell, len(self.nb.cells) - 1)
+
+
+def answer_cells(nb: NotebookNode, exercise_id: str) -> list[NotebookNode]:
+    return [cell for cell in nb.cells if cell.cell_type == "code" and exercise_of(cell) == exercise_id]
+
+
+def run(solution: Path, variants: Iterable[Variant], timeout: int = CELL_TIMEOUT_S) -> Outcome:
+    """Run the solution once, trying each variant just before its exercise's check; the verdicts."""
+    nb = nbformat.read(solution, as_version=4)
+    by_exercise: dict[str, list[Variant]] = defaultdict(list)
+    for variant in variants:
+        by_exercise[variant.exercise_id].append(variant)
+    checked = {check_of(cell) for cell in nb.cells if check_of(cell)}
+    unknown = sorted(set(by_exercise) - checked)
+    if unknown:
+        raise ValueError(f"{solution.name} has no check cell for exercise(s) {', '.join(unknown)}")
+    for exercise_id in by_exercise:
+        if len(answer_cells(nb, exercise_id)) != 1:
+            raise ValueError(f"{solution.name}: exercise {exercise_id} needs exactly one answer cell to swap")
+    kernel = _Kernel(nb, solution.parent, timeout)
+    outcome = Outcome()
+    client = kernel.client
+    client.reset_execution_trackers()
+    with client.setup_kernel():
+        for cell in list(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            exercise_id = check_of(cell)
+            for variant in by_exercise.get(exercise_id, []):
+                started = time.monotonic()
+                kernel.run(variant.source)
+                key = (exercise_id, variant.name)
+                outcome.trials[key] = verdict(kernel.run(cell.source, cell.metadata))
+                outcome.seconds[key] = time.monotonic() - started
+                if variant.settle:
+                    kernel.run(variant.settle)
+                kernel.run(answer_cells(nb, exercise_id)[0].source)
+            kernel.run(cell.source, cell.metadata)
+            if exercise_id:
+                outcome.solution[exercise_id] = verdict(nb.cells[-1])
+    return outcome

@@ -2,9 +2,9 @@
 # whatever is missing first. The other targets are for instructors.
 PY := .venv/bin/python
 NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
-# One worker per core; conftest.py keeps each notebook (and the tests that
-# share its workspace) on one worker.
-PARALLEL := -n auto
+# One worker per core; loadscope keeps each notebook, and each test class or
+# module, on one worker (labs run by tests get a folder of their own).
+PARALLEL := -n auto --dist loadscope
 
 .PHONY: lab test setup grade labs diagrams
 

@@ -35,6 +35,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
+from serverless_workbook import sandbox
 from serverless_workbook.lab_format import check_of, exercise_of, points_of
 from serverless_workbook.labgen import LABS as RELEASE
 
@@ -176,11 +177,15 @@ class Result:
         return self.points if self.passed else 0
 
 
-def execute(nb: NotebookNode, cwd: Path) -> NotebookNode:
-    """Runs every cell in a fresh kernel, carrying on past errors as a learner would."""
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, allow_errors=True, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd)}})
-    client.execute()
+def execute(nb: NotebookNode, folder: Path) -> NotebookNode:
+    """Runs every cell in a fresh kernel, carrying on past errors as a learner would.
+
+    The kernel runs in a stand-in for `folder`, so the learner's own workspace/ there is left as it was.
+    """
+    with sandbox.folder_like(folder) as cwd:
+        client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, allow_errors=True, kernel_name="python3",
+                                resources={"metadata": {"path": str(cwd)}})
+        client.execute()
     return nb
 
 

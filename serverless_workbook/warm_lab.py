@@ -22,6 +22,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
+from serverless_workbook import sandbox
 from serverless_workbook.grading import CELL_TIMEOUT_S, Result, verdict
 from serverless_workbook.lab_format import check_of, exercise_of
 
@@ -77,7 +78,11 @@ def run(solution: Path, variants: Iterable[Variant], timeout: int = CELL_TIMEOUT
     for exercise_id in by_exercise:
         if len(answer_cells(nb, exercise_id)) != 1:
             raise ValueError(f"{solution.name}: exercise {exercise_id} needs exactly one answer cell to swap")
-    kernel = _Kernel(nb, solution.parent, timeout)
+    with sandbox.folder_like(solution.parent) as cwd:
+        return _trials(nb, by_exercise, _Kernel(nb, cwd, timeout))
+
+
+def _trials(nb: NotebookNode, by_exercise: dict[str, list[Variant]], kernel: _Kernel) -> Outcome:
     outcome = Outcome()
     client = kernel.client
     client.reset_execution_trackers()

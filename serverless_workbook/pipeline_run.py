@@ -1,7 +1,7 @@
 """Drive and observe a deployed video pipeline: wait for its job, read what happened, estimate and clean up.
 
     session = PipelineSession(target, "lab02-video")
-    outputs = session.deploy(template_path, code={...})
+    outputs = session.deploy(template_path, code={...})   # run it again: updates in place
     item = upload_and_wait(target, outputs, clip, "uploads/My first clip.mp4")
     session.teardown()      # from any cell; on a real account also registered to run at kernel exit
 """
@@ -166,23 +166,23 @@ class PipelineSession:
         self.target, self.stack_name = target, stack_name
         self._registered = False
 
-    def deploy(self, template_path: str | Path, code: dict[str, str | Path]) -> dict[str, str]:
+    def deploy(self, template_path: str | Path, code: dict[str, str | Path], replace_data: bool = False) -> dict[str, str]:
+        """Create the stack, or update it in place (see stacks.deploy); a failed create leaves nothing behind."""
         if not self.target.is_local and not self._registered:
             atexit.register(self.teardown)
             self._registered = True
-        try:
-            return stacks.deploy(self.target, self.stack_name, template_path, code=code)
-        except Exception:
-            self.teardown()
-            raise
+        return stacks.deploy(self.target, self.stack_name, template_path, code=code, replace_data=replace_data)
+
+    def outputs(self) -> dict[str, str]:
+        """The deployed stack's outputs; stacks.NotDeployed says "run the deploy cell first" when it is not there."""
+        return stacks.outputs(self.target, self.stack_name)
 
     def deployed(self) -> bool:
-        cfn = self.target.client("cloudformation")
         try:
-            status = cfn.describe_stacks(StackName=self.stack_name)["Stacks"][0]["StackStatus"]
-        except cfn.exceptions.ClientError:
+            self.outputs()
+        except stacks.NotDeployed:
             return False
-        return status != "DELETE_COMPLETE"
+        return True
 
     def teardown(self) -> list[str]:
         """Delete the stack if it is there; return the leftover scan (empty when all is gone)."""

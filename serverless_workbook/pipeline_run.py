@@ -29,7 +29,6 @@ BOOK_RENDITIONS = {
     "-720p": (1280, 720, 4_500_000),
     "-480p": (640, 480, 1_500_000),
 }
-FINAL_JOB_STATES = ("COMPLETE", "ERROR", "CANCELED")
 FINAL_ITEM_STATES = ("COMPLETE", "ERROR")
 
 
@@ -65,7 +64,7 @@ def watch_job(target: Any, job_id: str, label: str) -> dict[str, Any]:
             bar.set_description_str(f"{label}: {job['Status']}")
             done = 100 if job["Status"] == "COMPLETE" else job.get("JobPercentComplete", 0)
             bar.update(max(0, done - bar.n))
-            if job["Status"] in FINAL_JOB_STATES:
+            if job["Status"] in stacks.FINAL_JOB_STATES:
                 return job
             time.sleep(_poll_seconds(target))
 

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import io
 import json
+import secrets
 import time
 import zipfile
 from dataclasses import dataclass
@@ -44,20 +45,22 @@ def zip_folder(folder: str | Path) -> bytes:
     return buffer.getvalue()
 
 
-def artifact_bucket_name(target: Any, stack_name: str) -> str:
-    return f"{stack_name}-artifacts-{target.account_id}-{target.region}"
+def new_artifact_bucket_name(stack_name: str) -> str:
+    """A fresh name for each created stack: S3 can refuse a name deleted and re-created within minutes
+    (OperationAborted, 409), as lab 3's back-to-back trial stacks would. The stack's ArtifactBucket parameter
+    remembers it for updates and teardown."""
+    return f"{stack_name.lower()[:36]}-artifacts-{secrets.token_hex(6)}"
 
 
 def _stack_tags(stack_name: str) -> dict[str, str]:
     return {TAG_KEY: stack_name}
 
 
-def _ensure_artifact_bucket(target: Any, stack_name: str) -> str:
+def _ensure_artifact_bucket(target: Any, stack_name: str, bucket: str) -> None:
     s3 = target.client("s3")
-    bucket = artifact_bucket_name(target, stack_name)
     try:
         s3.head_bucket(Bucket=bucket)
-        return bucket
+        return
     except s3.exceptions.ClientError as error:
         if error.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
             raise
@@ -70,7 +73,6 @@ def _ensure_artifact_bucket(target: Any, stack_name: str) -> str:
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
     s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": TAG_KEY, "Value": stack_name}]})
-    return bucket
 
 
 @dataclass(frozen=True)
@@ -93,13 +95,13 @@ def package(code: dict[str, str | Path]) -> dict[str, Package]:
     return {parameter: Package(Path(folder), zip_folder(folder)) for parameter, folder in code.items()}
 
 
-def upload_code(target: Any, stack_name: str, packages: dict[str, Package]) -> dict[str, str]:
-    """Put each zip in the stack's private, encrypted artifact bucket; return parameter -> S3 key.
+def upload_code(target: Any, stack_name: str, bucket: str, packages: dict[str, Package]) -> dict[str, str]:
+    """Put each zip in the stack's private, encrypted artifact bucket; return the template parameters.
 
     Old zips stay until teardown: CloudFormation needs them to roll an update back.
     """
     s3 = target.client("s3")
-    bucket = _ensure_artifact_bucket(target, stack_name)
+    _ensure_artifact_bucket(target, stack_name, bucket)
     for code in packages.values():
         s3.put_object(Bucket=bucket, Key=code.key, Body=code.archive)
     return {ARTIFACT_PARAMETER: bucket, **{parameter: code.key for parameter, code in packages.items()}}
@@ -194,8 +196,9 @@ def _create(target: Any, stack_name: str, template_text: str, parameters: dict[s
     tags = _stack_tags(stack_name)
     cfn = target.client("cloudformation")
     total = len(cloudformation.load_template(template_text)["Resources"])
+    bucket = new_artifact_bucket_name(stack_name)
     try:
-        parameters = {**parameters, **(upload_code(target, stack_name, packages) if packages else {})}
+        parameters = {**parameters, **(upload_code(target, stack_name, bucket, packages) if packages else {})}
         cfn.create_stack(
             StackName=stack_name,
             TemplateBody=template_text,
@@ -215,9 +218,9 @@ def _create(target: Any, stack_name: str, template_text: str, parameters: dict[s
         if target.is_local:
             # moto keeps a stack whose create raised half-way and cannot describe it: delete it by name.
             cfn.delete_stack(StackName=stack_name)
-            _delete_artifact_bucket(target, stack_name)
         else:
             teardown(target, stack_name)
+        _delete_artifact_bucket(target, bucket)
         raise DeployError(f"Creating the stack {stack_name} failed: {'; '.join(reasons)}. It was deleted with its "
                           "artifact bucket, so nothing is left behind; fix the cause and deploy again.") from error
     return outputs(target, stack_name)
@@ -249,8 +252,12 @@ def _deployed(target: Any, stack_name: str) -> tuple[str, dict[str, str]]:
     body = cfn.get_template(StackName=stack_name)["TemplateBody"]
     # boto3 hands a JSON template back already parsed.
     text = body if isinstance(body, str) else json.dumps(body)
-    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
-    return text, {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    return text, _parameters(target, stack_name)
+
+
+def _parameters(target: Any, stack_name: str) -> dict[str, str]:
+    stack = target.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
 
 
 def _update(target: Any, stack_name: str, template_text: str, parameters: dict[str, str],
@@ -264,12 +271,13 @@ def _update(target: Any, stack_name: str, template_text: str, parameters: dict[s
     unchanged = (cloudformation.load_template(old_text) == new_template and
                  {k: v for k, v in old_parameters.items() if k not in packages and k != ARTIFACT_PARAMETER}
                  == parameters)
+    bucket = old_parameters.get(ARTIFACT_PARAMETER) or new_artifact_bucket_name(stack_name)
     changed = False
     if not unchanged:
-        all_parameters = {**parameters, **(upload_code(target, stack_name, packages) if packages else {})}
+        all_parameters = {**parameters, **(upload_code(target, stack_name, bucket, packages) if packages else {})}
         changed = _apply_change_set(target, stack_name, old_text, old_parameters, template_text, all_parameters,
                                     replace_data)
-    updated = _update_code(target, stack_name, new_template, packages)
+    updated = _update_code(target, stack_name, new_template, bucket, packages)
     if updated:
         print(f"{stack_name}: code updated for {', '.join(updated)}"
               + ("" if changed else " (only the code changed: no stack update needed)"))
@@ -289,7 +297,8 @@ def functions_by_code(template: dict[str, Any]) -> dict[str, list[str]]:
     return found
 
 
-def _update_code(target: Any, stack_name: str, template: dict[str, Any], packages: dict[str, Package]) -> list[str]:
+def _update_code(target: Any, stack_name: str, template: dict[str, Any], bucket: str,
+                 packages: dict[str, Package]) -> list[str]:
     """Update every function whose deployed code differs from its folder (by hash); return their names."""
     lam = target.client("lambda")
     physical = cloudformation.physical_ids(target, stack_name)
@@ -300,7 +309,7 @@ def _update_code(target: Any, stack_name: str, template: dict[str, Any], package
             if lam.get_function(FunctionName=name)["Configuration"]["CodeSha256"] != packages[parameter].code_sha256:
                 stale[name] = parameter
     if stale:
-        keys = upload_code(target, stack_name, {parameter: packages[parameter] for parameter in stale.values()})
+        keys = upload_code(target, stack_name, bucket, {parameter: packages[parameter] for parameter in stale.values()})
         for name, parameter in stale.items():
             lam.update_function_code(FunctionName=name, S3Bucket=keys[ARTIFACT_PARAMETER], S3Key=keys[parameter])
         for name in stale:
@@ -462,8 +471,14 @@ def teardown(target: Any, stack_name: str) -> None:
     """Empty the stack's buckets, delete the stack, the artifact bucket and what moto leaves behind."""
     target.wait_for_jobs()
     if _settled_status(target, stack_name) is not None:
+        bucket = _parameters(target, stack_name).get(ARTIFACT_PARAMETER)
         _delete_stack(target, stack_name)
-    _delete_artifact_bucket(target, stack_name)
+        if bucket:
+            _delete_artifact_bucket(target, bucket)
+
+
+DELETE_ATTEMPTS = 3
+FINAL_JOB_STATES = ("COMPLETE", "ERROR", "CANCELED")
 
 
 def _delete_stack(target: Any, stack_name: str) -> None:
@@ -474,23 +489,64 @@ def _delete_stack(target: Any, stack_name: str) -> None:
         for summary in page["StackResourceSummaries"]
         if summary.get("LogicalResourceId")
     ]
-    for resource in resources:
-        if resource["ResourceType"] == "AWS::S3::Bucket" and resource.get("PhysicalResourceId"):
+    buckets = [r["PhysicalResourceId"] for r in resources
+               if r["ResourceType"] == "AWS::S3::Bucket" and r.get("PhysicalResourceId")]
+    if not target.is_local:
+        stop_jobs(target, buckets)
+    for attempt in range(1, DELETE_ATTEMPTS + 1):
+        for bucket in buckets:
             with contextlib.suppress(target.client("s3").exceptions.NoSuchBucket):
-                empty_bucket(target, resource["PhysicalResourceId"])
-    cfn.delete_stack(StackName=stack_name)
-    cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig=WAIT)
+                empty_bucket(target, bucket)
+        cfn.delete_stack(StackName=stack_name)
+        try:
+            cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig=WAIT)
+            break
+        except WaiterError as error:
+            # DELETE_FAILED: most often a bucket that something wrote into after it was emptied; empty it again.
+            if attempt == DELETE_ATTEMPTS:
+                reasons = "; ".join(_failure_reasons(cfn, stack_name)) or str(error)
+                raise DeployError(f"Deleting the stack {stack_name} failed {DELETE_ATTEMPTS} times: {reasons}. "
+                                  f"Run stacks.teardown(target, {stack_name!r}) again, or delete what is named above "
+                                  "and then the stack in the CloudFormation console.") from error
     if target.is_local:
         _delete_moto_leftovers(target, resources)
 
 
-def _delete_artifact_bucket(target: Any, stack_name: str) -> None:
+def stop_jobs(target: Any, buckets: list[str], timeout: float = 600) -> None:
+    """Cancel the MediaConvert jobs still reading from or writing to these buckets, and wait until they end.
+
+    A job left running writes renditions into a bucket being deleted, which then cannot be deleted.
+    The local cloud's jobs are waited for instead (Target.wait_for_jobs).
+    """
+    mediaconvert = target.client("mediaconvert")
+    prefixes = tuple(f"s3://{bucket}/" for bucket in buckets)
+    running = [
+        job["Id"]
+        for status in ("SUBMITTED", "PROGRESSING")
+        for page in mediaconvert.get_paginator("list_jobs").paginate(Status=status)
+        for job in page["Jobs"]
+        if any(prefix in json.dumps(job.get("Settings", {})) for prefix in prefixes)
+    ]
+    for job_id in running:
+        # A job that finished meanwhile cannot be canceled (ConflictException): that is fine too.
+        with contextlib.suppress(mediaconvert.exceptions.ConflictException):
+            mediaconvert.cancel_job(Id=job_id)
+    deadline = time.monotonic() + timeout
+    while running:
+        running = [i for i in running if mediaconvert.get_job(Id=i)["Job"]["Status"] not in FINAL_JOB_STATES]
+        if running and time.monotonic() > deadline:
+            raise DeployError(f"MediaConvert jobs {', '.join(running)} did not end within {timeout:.0f} s; "
+                              "cancel them in the MediaConvert console, then tear down again.")
+        if running:
+            time.sleep(5)
+
+
+def _delete_artifact_bucket(target: Any, bucket: str) -> None:
     s3 = target.client("s3")
-    bucket = artifact_bucket_name(target, stack_name)
     try:
         empty_bucket(target, bucket)
     except s3.exceptions.NoSuchBucket:
-        return  # the stack was deployed without Lambda code
+        return  # never created: the create failed before the upload
     s3.delete_bucket(Bucket=bucket)
 
 

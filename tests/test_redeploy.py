@@ -278,3 +278,58 @@ def test_on_aws_a_change_set_replacing_a_bucket_with_data_is_shown_then_refused(
     assert capsys.readouterr().out == ("video: change set\n  + Add    ExtraQueue (AWS::SQS::Queue)\n"
                                        "  ~ Modify UploadBucket (AWS::S3::Bucket, REPLACED (new physical resource))\n")
     cfn.assert_no_pending_responses()
+
+
+def test_on_aws_teardown_cancels_the_stacks_running_jobs_and_waits_for_them():
+    from botocore.stub import Stubber
+
+    aws = RealAccount()
+    aws.clients["mediaconvert"] = mediaconvert = __import__("boto3").client(
+        "mediaconvert", region_name=aws.region, aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(mediaconvert)
+    ours = {"Id": "ours", "Role": "r", "Settings": {"OutputGroups": [{"OutputGroupSettings": {
+        "Type": "FILE_GROUP_SETTINGS", "FileGroupSettings": {"Destination": "s3://video-transcoded-1/clip/"}}}]}}
+    theirs = {"Id": "theirs", "Role": "r", "Settings": {"Inputs": [{"FileInput": "s3://someone-else/clip.mp4"}]}}
+    stub.add_response("list_jobs", {"Jobs": [ours, theirs]}, {"Status": "SUBMITTED"})
+    stub.add_response("list_jobs", {"Jobs": []}, {"Status": "PROGRESSING"})
+    stub.add_response("cancel_job", {}, {"Id": "ours"})
+    stub.add_response("get_job", {"Job": {**ours, "Status": "CANCELED"}}, {"Id": "ours"})
+    with stub:
+        stacks.stop_jobs(aws, ["video-uploads-1", "video-transcoded-1"])
+    stub.assert_no_pending_responses()
+
+
+TINY = """
+Parameters:
+  ArtifactBucket: {Type: String}
+  CodeKey: {Type: String}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+  Function:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: !GetAtt Role.Arn
+      Code: {S3Bucket: !Ref ArtifactBucket, S3Key: !Ref CodeKey}
+"""
+
+
+def test_each_create_gets_a_fresh_artifact_bucket_and_teardown_deletes_it(tmp_path):
+    template = write_template(tmp_path, TINY, "tiny.yaml")
+    target = connect("local")
+    try:
+        names = []
+        for _ in range(2):
+            stacks.deploy(target, "tiny", template, code={"CodeKey": ROOT / "functions" / "transcode_video"},
+                          progress=False)
+            names += [b["Name"] for b in target.client("s3").list_buckets()["Buckets"]]
+            stacks.teardown(target, "tiny")
+            assert target.client("s3").list_buckets()["Buckets"] == []
+        assert len(set(names)) == 2 and all(n.startswith("tiny-artifacts-") for n in names)
+    finally:
+        target.close()

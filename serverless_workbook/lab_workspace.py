@@ -25,7 +25,8 @@ import yaml
 
 from .lab_format import STUB, without_markers
 from .localcloud.cloudformation import load_template
-from .stacks import empty_bucket, zip_folder
+from .artifacts import zip_folder
+from .stacks import empty_bucket
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from serverless_workbook import lab_workspace, media, stacks
+from serverless_workbook import lab_workspace, media, stack_updates, stacks
 from serverless_workbook.localcloud import cloudformation_changes
 from serverless_workbook.localcloud.cloudformation import load_template
 from serverless_workbook.pipeline_run import PipelineSession, upload_and_wait
@@ -226,8 +226,8 @@ class RealAccount:
         from botocore.stub import Stubber
 
         session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=self.region)
-        self.clients = {name: session.client(name) for name in ("cloudformation", "s3")}
-        self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
+        self.clients = {name: session.client(name) for name in ("cloudformation", "s3", "mediaconvert")}
+        self.stubs = {name: Stubber(client) for name, client in self.clients.items() if name != "mediaconvert"}
         for stub in self.stubs.values():
             stub.activate()
 
@@ -235,6 +235,7 @@ class RealAccount:
         return self.clients[service]
 
 
+TAGS = {"workbook": "video"}
 CHANGE_SET = "arn:aws:cloudformation:eu-west-1:111122223333:changeSet/video-1/abc"
 
 
@@ -258,7 +259,7 @@ def test_on_aws_an_unchanged_stack_is_a_change_set_without_changes():
                                                     "Submit different information to create a change set.")
     cfn.add_response("describe_change_set", described, {"ChangeSetName": CHANGE_SET})
     cfn.add_response("delete_change_set", {}, {"ChangeSetName": CHANGE_SET})
-    assert stacks._apply_change_set(aws, "video", "", {}, TEMPLATE.read_text(), PARAMETERS, False) is False
+    assert stack_updates._apply_change_set(aws, "video", "", {}, TEMPLATE.read_text(), PARAMETERS, False, TAGS) is False
     cfn.assert_no_pending_responses()
 
 
@@ -274,7 +275,7 @@ def test_on_aws_a_change_set_replacing_a_bucket_with_data_is_shown_then_refused(
                                  {"Bucket": "video-uploads-1", "MaxKeys": 1})
     cfn.add_response("delete_change_set", {}, {"ChangeSetName": CHANGE_SET})
     with pytest.raises(stacks.DataAtRisk, match=r"replace UploadBucket \(bucket video-uploads-1\)"):
-        stacks._apply_change_set(aws, "video", "", {}, TEMPLATE.read_text(), PARAMETERS, False)
+        stack_updates._apply_change_set(aws, "video", "", {}, TEMPLATE.read_text(), PARAMETERS, False, TAGS)
     assert capsys.readouterr().out == ("video: change set\n  + Add    ExtraQueue (AWS::SQS::Queue)\n"
                                        "  ~ Modify UploadBucket (AWS::S3::Bucket, REPLACED (new physical resource))\n")
     cfn.assert_no_pending_responses()
@@ -284,9 +285,7 @@ def test_on_aws_teardown_cancels_the_stacks_running_jobs_and_waits_for_them():
     from botocore.stub import Stubber
 
     aws = RealAccount()
-    aws.clients["mediaconvert"] = mediaconvert = __import__("boto3").client(
-        "mediaconvert", region_name=aws.region, aws_access_key_id="x", aws_secret_access_key="x")
-    stub = Stubber(mediaconvert)
+    stub = Stubber(aws.clients["mediaconvert"])
     ours = {"Id": "ours", "Role": "r", "Settings": {"OutputGroups": [{"OutputGroupSettings": {
         "Type": "FILE_GROUP_SETTINGS", "FileGroupSettings": {"Destination": "s3://video-transcoded-1/clip/"}}}]}}
     theirs = {"Id": "theirs", "Role": "r", "Settings": {"Inputs": [{"FileInput": "s3://someone-else/clip.mp4"}]}}
@@ -331,5 +330,21 @@ def test_each_create_gets_a_fresh_artifact_bucket_and_teardown_deletes_it(tmp_pa
             stacks.teardown(target, "tiny")
             assert target.client("s3").list_buckets()["Buckets"] == []
         assert len(set(names)) == 2 and all(n.startswith("tiny-artifacts-") for n in names)
+    finally:
+        target.close()
+
+
+def test_a_new_kernel_finds_the_stack_and_reuses_it(tmp_path, capsys):
+    template = write_template(tmp_path, TINY, "tiny.yaml")
+    code = {"CodeKey": ROOT / "functions" / "transcode_video"}
+    target = connect("local")
+    try:
+        first = stacks.deploy(target, "tiny", template, code=code, progress=False)
+        stacks._SEEN.clear()  # what a kernel restart forgets; on a real account the stack is still there
+        capsys.readouterr()
+        assert stacks.deploy(target, "tiny", template, code=code, progress=False) == first
+        assert capsys.readouterr().out == ("tiny: found the stack deployed earlier; updating it in place "
+                                           "(stacks.teardown(target, 'tiny') deletes it)\ntiny: no changes\n")
+        stacks.teardown(target, "tiny")
     finally:
         target.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import functools
 import json
 import math
 import posixpath
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from boto3.exceptions import S3UploadFailedError
+from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
 from . import stacks
@@ -69,6 +72,23 @@ def watch_job(target: Any, job_id: str, label: str) -> dict[str, Any]:
             time.sleep(_poll_seconds(target))
 
 
+def _needs_stack(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn "no such bucket / table" into stacks.NotDeployed: one line instead of a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (ClientError, S3UploadFailedError) as error:
+            if not any(code in str(error) for code in ("NoSuchBucket", "ResourceNotFoundException")):
+                raise
+            raise stacks.NotDeployed("The pipeline's bucket or table is not there (torn down, or the kernel "
+                                     "restarted): run the deploy cell first.") from error
+
+    return wrapper
+
+
+@_needs_stack
 def upload_and_wait(target: Any, outputs: dict[str, str], clip: str | Path, key: str) -> dict[str, Any]:
     """Upload a clip, follow its MediaConvert job, and return its videos item once it is final."""
     target.client("s3").upload_file(str(clip), outputs["UploadBucketName"], key)
@@ -78,6 +98,7 @@ def upload_and_wait(target: Any, outputs: dict[str, str], clip: str | Path, key:
     return wait_for_item(target, outputs["VideosTableName"], item_id, lambda i: i["status"] in FINAL_ITEM_STATES)
 
 
+@_needs_stack
 def processed(target: Any, outputs: dict[str, str], clip: str | Path, key: str) -> dict[str, Any]:
     """The clip's final videos item, uploading it and waiting first unless that was done already."""
     item = target.resource("dynamodb").Table(outputs["VideosTableName"]).get_item(

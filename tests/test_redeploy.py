@@ -11,7 +11,7 @@ import pytest
 from serverless_workbook import lab_workspace, media, stack_updates, stacks
 from serverless_workbook.localcloud import cloudformation_changes
 from serverless_workbook.localcloud.cloudformation import load_template
-from serverless_workbook.pipeline_run import PipelineSession, upload_and_wait
+from serverless_workbook.pipeline_run import PipelineSession, processed, upload_and_wait
 from serverless_workbook.target import connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,12 +142,17 @@ def test_an_update_that_would_replace_a_bucket_with_data_is_refused(lab):
 
 
 def test_after_teardown_a_cell_that_needs_the_stack_says_deploy_first(lab):
-    _, session, _, _, _ = lab
+    target, session, _, clip, _ = lab
+    outputs = session.outputs()
     session.teardown()
     with pytest.raises(stacks.NotDeployed) as raised:
         session.outputs()
     assert raised.value._render_traceback_() == [
         f"NotDeployed: The stack {STACK} is not deployed: run the deploy cell first."]
+    with pytest.raises(stacks.NotDeployed, match="run the deploy cell first"):
+        processed(target, outputs, clip, "uploads/first.mp4")
+    with pytest.raises(stacks.NotDeployed, match="run the deploy cell first"):
+        upload_and_wait(target, outputs, clip, "uploads/fourth.mp4")
 
 
 PLAN_TEMPLATE = load_template(TEMPLATE.read_text())

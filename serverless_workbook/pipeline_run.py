@@ -3,7 +3,7 @@
     session = PipelineSession(target, "lab02-video")
     outputs = session.deploy(template_path, code={...})   # run it again: updates in place
     item = upload_and_wait(target, outputs, clip, "uploads/My first clip.mp4")
-    session.teardown()      # from any cell; on a real account also registered to run at kernel exit
+    session.teardown()      # from any cell: call it when you are done
 """
 from __future__ import annotations
 
@@ -180,7 +180,11 @@ def run_cost(clip_seconds: float) -> dict[str, float]:
 
 
 class PipelineSession:
-    """One deployed stack; teardown() works from any cell, and runs at kernel exit on a real account."""
+    """One deployed stack; teardown() works from any cell.
+
+    On a real account teardown is also registered with atexit, as a safety net only: a kernel
+    shutdown does not wait for atexit work, so call teardown() yourself.
+    """
 
     def __init__(self, target: Any, stack_name: str) -> None:
         self.target, self.stack_name = target, stack_name

@@ -165,6 +165,12 @@ def _apply_change_set(target: Any, stack_name: str, old_text: str, old_parameter
         if target.is_local:
             # moto does not roll back; put the previous template and parameters back, as CloudFormation would.
             _update_local(target, stack_name, old_text, old_parameters, tags)
+        elif cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"] == "UPDATE_ROLLBACK_FAILED":
+            raise DeployError(
+                f"Updating the stack {stack_name} failed ({'; '.join(reasons)}), and so did CloudFormation's rollback. "
+                "No bucket or table holding data was deleted or replaced (that was checked before the update); "
+                "continue the rollback in the CloudFormation console "
+                "(Stack actions, Continue update rollback), then deploy again.") from error
         raise DeployError(
             f"Updating the stack {stack_name} failed: {'; '.join(reasons)}. The stack was rolled back to what it "
             "was before: your buckets, table and their data are intact. Fix the cause and deploy again.") from error

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import WaiterError
+from botocore.exceptions import ClientError, WaiterError
 from tqdm import tqdm
 
 from . import stack_updates
@@ -23,8 +23,8 @@ from .localcloud import cloudformation
 from .stack_updates import CAPABILITIES, WAIT, DataAtRisk, DeployError, failure_reasons, parameter_list
 
 # Part of this module's interface: the labs zip handlers with stacks.zip_folder, and catch stacks.DeployError.
-__all__ = ["DataAtRisk", "DeployError", "NotDeployed", "TAG_KEY", "deploy", "empty_bucket", "leftovers", "outputs",
-           "stop_jobs", "teardown", "zip_folder"]
+__all__ = ["DataAtRisk", "DeployError", "NotDeployed", "TAG_KEY", "deploy", "empty_bucket", "exists", "leftovers",
+           "outputs", "stop_jobs", "teardown", "zip_folder"]
 
 TAG_KEY = "workbook"
 
@@ -270,12 +270,54 @@ def _delete_moto_leftovers(target: Any, resources: list[dict[str, Any]]) -> None
                 apigateway.delete_rest_api(restApiId=physical)
 
 
-def leftovers(target: Any, stack_name: str | None = None) -> list[str]:
-    """ARNs of resources still tagged by the workbook (for one stack, or for any)."""
+def leftovers(target: Any, stack_name: str | None = None, settle_seconds: float = 90) -> list[str]:
+    """ARNs of resources still tagged by the workbook (for one stack, or for any) that still exist.
+
+    On AWS the tagging API lags behind deletions: for a while it still lists resources deleted
+    moments ago. So each ARN it lists is checked with its own service, and while some remain the
+    scan is repeated for up to `settle_seconds` (the local cloud answers at once: no repeat).
+    """
     tag_filter = {"Key": TAG_KEY, **({"Values": [stack_name]} if stack_name else {})}
     tagging = target.client("resourcegroupstaggingapi")
-    return [
-        resource["ResourceARN"]
-        for page in tagging.get_paginator("get_resources").paginate(TagFilters=[tag_filter])
-        for resource in page["ResourceTagMappingList"]
-    ]
+    deadline = time.monotonic() + (0 if target.is_local else settle_seconds)
+    while True:
+        found = [
+            resource["ResourceARN"]
+            for page in tagging.get_paginator("get_resources").paginate(TagFilters=[tag_filter])
+            for resource in page["ResourceTagMappingList"]
+            if exists(target, resource["ResourceARN"])
+        ]
+        if not found or time.monotonic() >= deadline:
+            return found
+        time.sleep(10)
+
+
+_MISSING = {"NoSuchBucket", "NotFound", "404", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist",
+            "ResourceNotFoundException", "NoSuchEntity"}
+
+
+def exists(target: Any, arn: str) -> bool:
+    """Whether the resource an ARN names is still there; True when its service cannot be asked here."""
+    service, _, _, resource = arn.split(":", 5)[2:]
+    checks = {
+        "s3": lambda: target.client("s3").head_bucket(Bucket=resource),
+        "sqs": lambda: target.client("sqs").get_queue_url(QueueName=resource),
+        "sns": lambda: target.client("sns").get_topic_attributes(TopicArn=arn),
+        "dynamodb": lambda: target.client("dynamodb").describe_table(TableName=resource.split("/", 1)[1]),
+        "lambda": lambda: target.client("lambda").get_function(FunctionName=arn),
+        "events": lambda: target.client("events").describe_rule(Name=resource.split("/", 1)[1]),
+        "iam": lambda: target.client("iam").get_role(RoleName=resource.rsplit("/", 1)[1]),
+    }
+    if service == "logs":
+        name = resource.split(":", 1)[1].removesuffix(":*")
+        groups = target.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        return any(group["logGroupName"] == name for group in groups)
+    if service not in checks:
+        return True
+    try:
+        checks[service]()
+    except ClientError as error:
+        if error.response["Error"]["Code"] in _MISSING:
+            return False
+        raise
+    return True

@@ -353,3 +353,47 @@ def test_a_new_kernel_finds_the_stack_and_reuses_it(tmp_path, capsys):
         stacks.teardown(target, "tiny")
     finally:
         target.close()
+
+
+def test_exists_tells_a_deleted_resource_from_a_live_one():
+    target = connect("local")
+    try:
+        s3, sqs, sns = target.client("s3"), target.client("sqs"), target.client("sns")
+        s3.create_bucket(Bucket="kept")
+        queue = sqs.create_queue(QueueName="kept-queue")["QueueUrl"]
+        topic = sns.create_topic(Name="kept-topic")["TopicArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        live = ["arn:aws:s3:::kept", queue_arn, topic]
+        assert [stacks.exists(target, arn) for arn in live] == [True, True, True]
+        s3.delete_bucket(Bucket="kept")
+        sqs.delete_queue(QueueUrl=queue)
+        sns.delete_topic(TopicArn=topic)
+        assert [stacks.exists(target, arn) for arn in live] == [False, False, False]
+        assert stacks.exists(target, "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/gone:*") is False
+        assert stacks.exists(target, "arn:aws:dynamodb:us-east-1:123456789012:table/gone") is False
+        assert stacks.exists(target, "arn:aws:lambda:us-east-1:123456789012:function:gone") is False
+    finally:
+        target.close()
+
+
+def test_on_aws_a_failed_update_is_left_to_cloudformations_rollback():
+    aws = RealAccount()
+    cfn, described = stub_change_set(aws, "CREATE_COMPLETE", changes=[
+        {"Action": "Add", "LogicalResourceId": "ExtraQueue", "ResourceType": "AWS::SQS::Queue"}])
+    cfn.add_response("describe_change_set", described, {"ChangeSetName": CHANGE_SET})
+    cfn.add_response("execute_change_set", {}, {"ChangeSetName": CHANGE_SET})
+    stack = {"StackName": "video", "CreationTime": "2026-01-01T00:00:00Z", "StackStatus": "UPDATE_ROLLBACK_COMPLETE"}
+    cfn.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": "video"})  # the waiter
+    event = {"StackId": "s", "EventId": "e", "StackName": "video", "Timestamp": "2026-01-01T00:00:00Z"}
+    cfn.add_response("describe_stack_events", {"StackEvents": [
+        {**event, "LogicalResourceId": "video", "ResourceStatus": "UPDATE_ROLLBACK_COMPLETE"},
+        {**event, "LogicalResourceId": "ExtraQueue", "ResourceStatus": "CREATE_FAILED",
+         "ResourceStatusReason": "Resource handler returned message: \"Invalid request\""},
+        {**event, "LogicalResourceId": "video", "ResourceStatus": "UPDATE_IN_PROGRESS"},
+        {**event, "LogicalResourceId": "Older", "ResourceStatus": "UPDATE_FAILED", "ResourceStatusReason": "old"},
+    ]}, {"StackName": "video"})
+    cfn.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": "video"})
+    with pytest.raises(stacks.DeployError, match=r"failed: ExtraQueue: Resource handler returned message: "
+                                                 r"\"Invalid request\"\. The stack was rolled back .* data are intact"):
+        stack_updates._apply_change_set(aws, "video", "", {}, TEMPLATE.read_text(), PARAMETERS, False, TAGS)
+    cfn.assert_no_pending_responses()

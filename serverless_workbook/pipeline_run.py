@@ -190,7 +190,8 @@ class PipelineSession:
         self.target, self.stack_name = target, stack_name
         self._registered = False
 
-    def deploy(self, template_path: str | Path, code: dict[str, str | Path], replace_data: bool = False) -> dict[str, str]:
+    def deploy(self, template_path: str | Path, code: dict[str, str | Path],
+               replace_data: bool = False) -> dict[str, str]:
         """Create the stack, or update it in place (see stacks.deploy); a failed create leaves nothing behind."""
         if not self.target.is_local and not self._registered:
             atexit.register(self.teardown)

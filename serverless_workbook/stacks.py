@@ -71,7 +71,8 @@ def deploy(
         status = None
     elif status in ("UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"):
         raise DeployError(f"The stack {stack_name} is {status}: fix it in the CloudFormation console (continue the "
-                          f"rollback, or delete it), or run stacks.teardown(target, {stack_name!r}); then deploy again.")
+                          f"rollback, or delete it), or run stacks.teardown(target, {stack_name!r}); "
+                          "then deploy again.")
     key = (target.account_id, target.region, stack_name)
     if status is None:
         result = _create(target, stack_name, template_text, parameters or {}, packages, progress)

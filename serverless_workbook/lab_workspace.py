@@ -25,7 +25,8 @@ import yaml
 
 from .lab_format import STUB, without_markers
 from .localcloud.cloudformation import load_template
-from .stacks import empty_bucket, zip_folder
+from .artifacts import zip_folder
+from .stacks import empty_bucket
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -159,6 +160,11 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
     """Deploy a handler folder as a throwaway Lambda function; yield invoke(event) -> (payload, error, log)."""
     iam, lam = target.client("iam"), target.client("lambda")
     name = f"lab-trial-{folder.name.replace('_', '-')}"
+    # A check interrupted before its clean-up leaves these behind; running it again starts afresh.
+    with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
+        lam.delete_function(FunctionName=name)
+    with contextlib.suppress(iam.exceptions.NoSuchEntityException):
+        iam.delete_role(RoleName=name)
     role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -273,6 +279,7 @@ def scratch(target: Any) -> Iterator[Scratch]:
         s3, dynamodb = cloud.client("s3"), cloud.client("dynamodb")
         box = Scratch(cloud, "lab-check-uploads", "lab-check-transcoded", "lab-check-videos",
                       f"arn:aws:iam::{cloud.account_id}:role/lab-check-mediaconvert")
+        _remove_scratch(cloud, box)  # what a check interrupted before its clean-up left behind
         for bucket in (box.uploads, box.transcoded):
             s3.create_bucket(Bucket=bucket)
         dynamodb.create_table(TableName=box.table, BillingMode="PAY_PER_REQUEST",
@@ -282,10 +289,17 @@ def scratch(target: Any) -> Iterator[Scratch]:
             yield box
         finally:
             cloud.wait_for_jobs()
-            for bucket in (box.uploads, box.transcoded):
-                empty_bucket(cloud, bucket)
-                s3.delete_bucket(Bucket=bucket)
-            dynamodb.delete_table(TableName=box.table)
+            _remove_scratch(cloud, box)
+
+
+def _remove_scratch(cloud: Any, box: Scratch) -> None:
+    s3, dynamodb = cloud.client("s3"), cloud.client("dynamodb")
+    for bucket in (box.uploads, box.transcoded):
+        with contextlib.suppress(s3.exceptions.NoSuchBucket):
+            empty_bucket(cloud, bucket)
+            s3.delete_bucket(Bucket=bucket)
+    with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
+        dynamodb.delete_table(TableName=box.table)
 
 
 workspace = Workspace(Path.cwd() / "workspace")

@@ -1,14 +1,15 @@
 """Drive and observe a deployed video pipeline: wait for its job, read what happened, estimate and clean up.
 
     session = PipelineSession(target, "lab02-video")
-    outputs = session.deploy(template_path, code={...})
+    outputs = session.deploy(template_path, code={...})   # run it again: updates in place
     item = upload_and_wait(target, outputs, clip, "uploads/My first clip.mp4")
-    session.teardown()      # from any cell; on a real account also registered to run at kernel exit
+    session.teardown()      # from any cell: call it when you are done
 """
 from __future__ import annotations
 
 import atexit
 import datetime
+import functools
 import json
 import math
 import posixpath
@@ -19,6 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
+from boto3.exceptions import S3UploadFailedError
+from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
 from . import stacks
@@ -30,7 +33,6 @@ BOOK_RENDITIONS = {
     "-720p": (1280, 720, 4_500_000),
     "-480p": (640, 480, 1_500_000),
 }
-FINAL_JOB_STATES = ("COMPLETE", "ERROR", "CANCELED")
 FINAL_ITEM_STATES = ("COMPLETE", "ERROR")
 # How long the local cloud must stay idle before a wait for an item gives up.
 IDLE_GRACE_S = 2
@@ -87,11 +89,28 @@ def watch_job(target: Any, job_id: str, label: str) -> dict[str, Any]:
             bar.set_description_str(f"{label}: {job['Status']}")
             done = 100 if job["Status"] == "COMPLETE" else job.get("JobPercentComplete", 0)
             bar.update(max(0, done - bar.n))
-            if job["Status"] in FINAL_JOB_STATES:
+            if job["Status"] in stacks.FINAL_JOB_STATES:
                 return job
             time.sleep(_poll_seconds(target))
 
 
+def _needs_stack(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn "no such bucket / table" into stacks.NotDeployed: one line instead of a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (ClientError, S3UploadFailedError) as error:
+            if not any(code in str(error) for code in ("NoSuchBucket", "ResourceNotFoundException")):
+                raise
+            raise stacks.NotDeployed("The pipeline's bucket or table is not there (torn down, or the kernel "
+                                     "restarted): run the deploy cell first.") from error
+
+    return wrapper
+
+
+@_needs_stack
 def upload_and_wait(target: Any, outputs: dict[str, str], clip: str | Path, key: str) -> dict[str, Any]:
     """Upload a clip, follow its MediaConvert job, and return its videos item once it is final."""
     target.client("s3").upload_file(str(clip), outputs["UploadBucketName"], key)
@@ -101,6 +120,7 @@ def upload_and_wait(target: Any, outputs: dict[str, str], clip: str | Path, key:
     return wait_for_item(target, outputs["VideosTableName"], item_id, lambda i: i["status"] in FINAL_ITEM_STATES)
 
 
+@_needs_stack
 def processed(target: Any, outputs: dict[str, str], clip: str | Path, key: str) -> dict[str, Any]:
     """The clip's final videos item, uploading it and waiting first unless that was done already."""
     item = target.resource("dynamodb").Table(outputs["VideosTableName"]).get_item(
@@ -187,29 +207,34 @@ def run_cost(clip_seconds: float) -> dict[str, float]:
 
 
 class PipelineSession:
-    """One deployed stack; teardown() works from any cell, and runs at kernel exit on a real account."""
+    """One deployed stack; teardown() works from any cell.
+
+    On a real account teardown is also registered with atexit, as a safety net only: a kernel
+    shutdown does not wait for atexit work, so call teardown() yourself.
+    """
 
     def __init__(self, target: Any, stack_name: str) -> None:
         self.target, self.stack_name = target, stack_name
         self._registered = False
 
-    def deploy(self, template_path: str | Path, code: dict[str, str | Path]) -> dict[str, str]:
+    def deploy(self, template_path: str | Path, code: dict[str, str | Path],
+               replace_data: bool = False) -> dict[str, str]:
+        """Create the stack, or update it in place (see stacks.deploy); a failed create leaves nothing behind."""
         if not self.target.is_local and not self._registered:
             atexit.register(self.teardown)
             self._registered = True
-        try:
-            return stacks.deploy(self.target, self.stack_name, template_path, code=code)
-        except Exception:
-            self.teardown()
-            raise
+        return stacks.deploy(self.target, self.stack_name, template_path, code=code, replace_data=replace_data)
+
+    def outputs(self) -> dict[str, str]:
+        """The deployed stack's outputs; stacks.NotDeployed says "run the deploy cell first" when it is not there."""
+        return stacks.outputs(self.target, self.stack_name)
 
     def deployed(self) -> bool:
-        cfn = self.target.client("cloudformation")
         try:
-            status = cfn.describe_stacks(StackName=self.stack_name)["Stacks"][0]["StackStatus"]
-        except cfn.exceptions.ClientError:
+            self.outputs()
+        except stacks.NotDeployed:
             return False
-        return status != "DELETE_COMPLETE"
+        return True
 
     def teardown(self) -> list[str]:
         """Delete the stack if it is there; return the leftover scan (empty when all is gone)."""

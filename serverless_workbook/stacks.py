@@ -1,69 +1,44 @@
-"""Deploy a lab's CloudFormation stack to the current target, and tear it down without leftovers.
+"""Deploy a lab's CloudFormation stack to the current target, update it in place, tear it down without leftovers.
 
     outputs = deploy(target, "video", "templates/video-pipeline.yaml",
                      code={"TranscodeCodeKey": "functions/transcode_video"})
+    outputs = deploy(...)       # again: a change set, a code-only update, or "no changes"
     teardown(target, "video")
     assert leftovers(target, "video") == []
 """
 from __future__ import annotations
 
-import hashlib
-import io
+import contextlib
+import json
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError, WaiterError
 from tqdm import tqdm
 
+from . import stack_updates
+from .artifacts import ARTIFACT_PARAMETER, Package, new_artifact_bucket_name, package, upload_code, zip_folder
 from .localcloud import cloudformation
+from .stack_updates import CAPABILITIES, WAIT, DataAtRisk, DeployError, failure_reasons, parameter_list
+
+# Part of this module's interface: the labs zip handlers with stacks.zip_folder, and catch stacks.DeployError.
+__all__ = ["DataAtRisk", "DeployError", "NotDeployed", "TAG_KEY", "deploy", "empty_bucket", "exists", "leftovers",
+           "outputs", "stop_jobs", "teardown", "zip_folder"]
 
 TAG_KEY = "workbook"
-ARTIFACT_PARAMETER = "ArtifactBucket"
-# Fixed timestamps make the zip, and so the S3 key and the function's CodeSha256, reproducible.
-ZIP_DATE = (2022, 1, 1, 0, 0, 0)
-
-
-def zip_folder(folder: str | Path) -> bytes:
-    folder = Path(folder)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
-    return buffer.getvalue()
-
-
-def artifact_bucket_name(target: Any, stack_name: str) -> str:
-    return f"{stack_name}-artifacts-{target.account_id}-{target.region}"
 
 
 def _stack_tags(stack_name: str) -> dict[str, str]:
     return {TAG_KEY: stack_name}
 
 
-def upload_code(target: Any, stack_name: str, code: dict[str, str | Path]) -> dict[str, str]:
-    """Zip each folder into the stack's private, encrypted artifact bucket; return parameter -> S3 key."""
-    s3 = target.client("s3")
-    bucket = artifact_bucket_name(target, stack_name)
-    create = {"Bucket": bucket}
-    if target.region != "us-east-1":
-        create["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-    s3.create_bucket(**create)
-    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
-    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": TAG_KEY, "Value": stack_name}]})
-    keys = {}
-    for parameter, folder in code.items():
-        archive = zip_folder(folder)
-        key = f"{Path(folder).name}-{hashlib.sha256(archive).hexdigest()[:16]}.zip"
-        s3.put_object(Bucket=bucket, Key=key, Body=archive)
-        keys[parameter] = key
-    return {ARTIFACT_PARAMETER: bucket, **keys}
+class NotDeployed(DeployError):
+    """The stack is not there (on the local cloud, a kernel restart empties the cloud)."""
+
+
+# Stacks this process created or updated: any other existing stack comes from an earlier kernel.
+_SEEN: set[tuple[str, str, str]] = set()
 
 
 @cloudformation.quiet_moto()
@@ -74,28 +49,96 @@ def deploy(
     parameters: dict[str, str] | None = None,
     code: dict[str, str | Path] | None = None,
     progress: bool = True,
+    replace_data: bool = False,
 ) -> dict[str, str]:
-    """Create the stack with its Lambda code from local folders; return its outputs as a dict.
+    """Create the stack, or update it in place; return its outputs as a dict.
 
     ``code`` maps a template parameter to a folder; the folder is zipped and
     uploaded, the parameter receives the S3 key and ``ArtifactBucket`` the bucket.
+    An existing stack is updated the way ``sam deploy`` does it: the change set's
+    summary is printed, then executed; when only handler code changed, the
+    functions' code is updated directly (``sam sync --code``). An update that
+    would delete or replace a bucket or table holding data is refused unless
+    ``replace_data`` is true.
     """
     template_text = Path(template_path).read_text()
-    parameters = {**(parameters or {}), **(upload_code(target, stack_name, code) if code else {})}
+    packages = package(code or {})
+    status = _settled_status(target, stack_name)
+    if status in ("ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS"):
+        # A create that failed or never ran: nothing in it to keep, and CloudFormation cannot update it.
+        print(f"{stack_name}: removing the stack left by a create that did not finish ({status})")
+        teardown(target, stack_name)
+        status = None
+    elif status in ("UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"):
+        raise DeployError(f"The stack {stack_name} is {status}: fix it in the CloudFormation console (continue the "
+                          f"rollback, or delete it), or run stacks.teardown(target, {stack_name!r}); "
+                          "then deploy again.")
+    key = (target.account_id, target.region, stack_name)
+    if status is None:
+        result = _create(target, stack_name, template_text, parameters or {}, packages, progress)
+    else:
+        if key not in _SEEN:
+            print(f"{stack_name}: found the stack deployed earlier; updating it in place "
+                  f"(stacks.teardown(target, {stack_name!r}) deletes it)")
+        stack_updates.update(target, stack_name, template_text, parameters or {}, packages, replace_data,
+                             _stack_tags(stack_name))
+        result = outputs(target, stack_name)
+    _SEEN.add(key)
+    return result
+
+
+def _settled_status(target: Any, stack_name: str) -> str | None:
+    """The stack's status once no operation is running on it; None when there is no stack.
+
+    The local cloud works synchronously: a stack still in progress there is stuck, and is returned as it is.
+    """
+    cfn = target.client("cloudformation")
+    while True:
+        try:
+            status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+        except cfn.exceptions.ClientError as error:
+            if "does not exist" in error.response["Error"]["Message"]:
+                return None
+            raise
+        if status == "DELETE_COMPLETE":
+            return None
+        if target.is_local or not status.endswith("_IN_PROGRESS") or status == "REVIEW_IN_PROGRESS":
+            return status
+        time.sleep(5)
+
+
+def _create(target: Any, stack_name: str, template_text: str, parameters: dict[str, str],
+            packages: dict[str, Package], progress: bool) -> dict[str, str]:
     tags = _stack_tags(stack_name)
     cfn = target.client("cloudformation")
     total = len(cloudformation.load_template(template_text)["Resources"])
-    cfn.create_stack(
-        StackName=stack_name,
-        TemplateBody=template_text,
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
-        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
-    )
-    _show_progress(cfn, stack_name, total, progress)
-    cfn.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 5, "MaxAttempts": 360})
-    if target.is_local:
-        cloudformation.fill_gaps(target, stack_name, template_text, parameters, tags)
+    bucket = new_artifact_bucket_name(stack_name)
+    try:
+        parameters = {**parameters, **(upload_code(target, bucket, packages, tags) if packages else {})}
+        cfn.create_stack(
+            StackName=stack_name,
+            TemplateBody=template_text,
+            Parameters=parameter_list(parameters),
+            Capabilities=CAPABILITIES,
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        )
+        _show_progress(cfn, stack_name, total, progress)
+        cfn.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig=WAIT)
+        if target.is_local:
+            cloudformation.fill_gaps(target, stack_name, template_text, parameters, tags)
+    except cfn.exceptions.AlreadyExistsException:
+        raise  # another deploy of the same stack got there first: it is not ours to clean up
+    except Exception as error:
+        reasons = failure_reasons(cfn, stack_name) or [str(error).splitlines()[0]]
+        # Only a failed create is cleaned up: it holds nothing yet, and CloudFormation cannot update it.
+        if target.is_local:
+            # moto keeps a stack whose create raised half-way and cannot describe it: delete it by name.
+            cfn.delete_stack(StackName=stack_name)
+        else:
+            teardown(target, stack_name)
+        _delete_artifact_bucket(target, bucket)
+        raise DeployError(f"Creating the stack {stack_name} failed: {'; '.join(reasons)}. It was deleted with its "
+                          "artifact bucket, so nothing is left behind; fix the cause and deploy again.") from error
     return outputs(target, stack_name)
 
 
@@ -117,7 +160,10 @@ def _show_progress(cfn: Any, stack_name: str, total: int, enabled: bool) -> None
 
 
 def outputs(target: Any, stack_name: str) -> dict[str, str]:
-    stack = target.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    cfn = target.client("cloudformation")
+    if _settled_status(target, stack_name) is None:
+        raise NotDeployed(f"The stack {stack_name} is not deployed: run the deploy cell first.")
+    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
@@ -135,6 +181,18 @@ def empty_bucket(target: Any, bucket: str) -> None:
 def teardown(target: Any, stack_name: str) -> None:
     """Empty the stack's buckets, delete the stack, the artifact bucket and what moto leaves behind."""
     target.wait_for_jobs()
+    if _settled_status(target, stack_name) is not None:
+        bucket = stack_updates.stack_parameters(target, stack_name).get(ARTIFACT_PARAMETER)
+        _delete_stack(target, stack_name)
+        if bucket:
+            _delete_artifact_bucket(target, bucket)
+
+DELETE_ATTEMPTS = 3
+
+FINAL_JOB_STATES = ("COMPLETE", "ERROR", "CANCELED")
+
+
+def _delete_stack(target: Any, stack_name: str) -> None:
     cfn = target.client("cloudformation")
     resources = [
         summary
@@ -142,23 +200,64 @@ def teardown(target: Any, stack_name: str) -> None:
         for summary in page["StackResourceSummaries"]
         if summary.get("LogicalResourceId")
     ]
-    for resource in resources:
-        if resource["ResourceType"] == "AWS::S3::Bucket":
-            empty_bucket(target, resource["PhysicalResourceId"])
-    cfn.delete_stack(StackName=stack_name)
-    cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 5, "MaxAttempts": 360})
+    buckets = [r["PhysicalResourceId"] for r in resources
+               if r["ResourceType"] == "AWS::S3::Bucket" and r.get("PhysicalResourceId")]
+    if not target.is_local:
+        stop_jobs(target, buckets)
+    for attempt in range(1, DELETE_ATTEMPTS + 1):
+        for bucket in buckets:
+            with contextlib.suppress(target.client("s3").exceptions.NoSuchBucket):
+                empty_bucket(target, bucket)
+        cfn.delete_stack(StackName=stack_name)
+        try:
+            cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig=WAIT)
+            break
+        except WaiterError as error:
+            # DELETE_FAILED: most often a bucket that something wrote into after it was emptied; empty it again.
+            if attempt == DELETE_ATTEMPTS:
+                reasons = "; ".join(failure_reasons(cfn, stack_name)) or str(error)
+                raise DeployError(f"Deleting the stack {stack_name} failed {DELETE_ATTEMPTS} times: {reasons}. "
+                                  f"Run stacks.teardown(target, {stack_name!r}) again, or delete what is named above "
+                                  "and then the stack in the CloudFormation console.") from error
     if target.is_local:
         _delete_moto_leftovers(target, resources)
-    _delete_artifact_bucket(target, stack_name)
 
 
-def _delete_artifact_bucket(target: Any, stack_name: str) -> None:
+def stop_jobs(target: Any, buckets: list[str], timeout: float = 600) -> None:
+    """Cancel the MediaConvert jobs still reading from or writing to these buckets, and wait until they end.
+
+    A job left running writes renditions into a bucket being deleted, which then cannot be deleted.
+    The local cloud's jobs are waited for instead (Target.wait_for_jobs).
+    """
+    mediaconvert = target.client("mediaconvert")
+    prefixes = tuple(f"s3://{bucket}/" for bucket in buckets)
+    running = [
+        job["Id"]
+        for status in ("SUBMITTED", "PROGRESSING")
+        for page in mediaconvert.get_paginator("list_jobs").paginate(Status=status)
+        for job in page["Jobs"]
+        if any(prefix in json.dumps(job.get("Settings", {})) for prefix in prefixes)
+    ]
+    for job_id in running:
+        # A job that finished meanwhile cannot be canceled (ConflictException): that is fine too.
+        with contextlib.suppress(mediaconvert.exceptions.ConflictException):
+            mediaconvert.cancel_job(Id=job_id)
+    deadline = time.monotonic() + timeout
+    while running:
+        running = [i for i in running if mediaconvert.get_job(Id=i)["Job"]["Status"] not in FINAL_JOB_STATES]
+        if running and time.monotonic() > deadline:
+            raise DeployError(f"MediaConvert jobs {', '.join(running)} did not end within {timeout:.0f} s; "
+                              "cancel them in the MediaConvert console, then tear down again.")
+        if running:
+            time.sleep(5)
+
+
+def _delete_artifact_bucket(target: Any, bucket: str) -> None:
     s3 = target.client("s3")
-    bucket = artifact_bucket_name(target, stack_name)
     try:
         empty_bucket(target, bucket)
     except s3.exceptions.NoSuchBucket:
-        return  # the stack was deployed without Lambda code
+        return  # never created: the create failed before the upload
     s3.delete_bucket(Bucket=bucket)
 
 
@@ -172,12 +271,54 @@ def _delete_moto_leftovers(target: Any, resources: list[dict[str, Any]]) -> None
                 apigateway.delete_rest_api(restApiId=physical)
 
 
-def leftovers(target: Any, stack_name: str | None = None) -> list[str]:
-    """ARNs of resources still tagged by the workbook (for one stack, or for any)."""
+def leftovers(target: Any, stack_name: str | None = None, settle_seconds: float = 90) -> list[str]:
+    """ARNs of resources still tagged by the workbook (for one stack, or for any) that still exist.
+
+    On AWS the tagging API lags behind deletions: for a while it still lists resources deleted
+    moments ago. So each ARN it lists is checked with its own service, and while some remain the
+    scan is repeated for up to `settle_seconds` (the local cloud answers at once: no repeat).
+    """
     tag_filter = {"Key": TAG_KEY, **({"Values": [stack_name]} if stack_name else {})}
     tagging = target.client("resourcegroupstaggingapi")
-    return [
-        resource["ResourceARN"]
-        for page in tagging.get_paginator("get_resources").paginate(TagFilters=[tag_filter])
-        for resource in page["ResourceTagMappingList"]
-    ]
+    deadline = time.monotonic() + (0 if target.is_local else settle_seconds)
+    while True:
+        found = [
+            resource["ResourceARN"]
+            for page in tagging.get_paginator("get_resources").paginate(TagFilters=[tag_filter])
+            for resource in page["ResourceTagMappingList"]
+            if exists(target, resource["ResourceARN"])
+        ]
+        if not found or time.monotonic() >= deadline:
+            return found
+        time.sleep(10)
+
+
+_MISSING = {"NoSuchBucket", "NotFound", "404", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist",
+            "ResourceNotFoundException", "NoSuchEntity"}
+
+
+def exists(target: Any, arn: str) -> bool:
+    """Whether the resource an ARN names is still there; True when its service cannot be asked here."""
+    service, _, _, resource = arn.split(":", 5)[2:]
+    checks = {
+        "s3": lambda: target.client("s3").head_bucket(Bucket=resource),
+        "sqs": lambda: target.client("sqs").get_queue_url(QueueName=resource),
+        "sns": lambda: target.client("sns").get_topic_attributes(TopicArn=arn),
+        "dynamodb": lambda: target.client("dynamodb").describe_table(TableName=resource.split("/", 1)[1]),
+        "lambda": lambda: target.client("lambda").get_function(FunctionName=arn),
+        "events": lambda: target.client("events").describe_rule(Name=resource.split("/", 1)[1]),
+        "iam": lambda: target.client("iam").get_role(RoleName=resource.rsplit("/", 1)[1]),
+    }
+    if service == "logs":
+        name = resource.split(":", 1)[1].removesuffix(":*")
+        groups = target.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        return any(group["logGroupName"] == name for group in groups)
+    if service not in checks:
+        return True
+    try:
+        checks[service]()
+    except ClientError as error:
+        if error.response["Error"]["Code"] in _MISSING:
+            return False
+        raise
+    return True

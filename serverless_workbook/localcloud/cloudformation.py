@@ -1,10 +1,13 @@
-"""Apply the template parts moto 5.2.5's CloudFormation drops, after create_stack.
+"""Apply the template parts moto 5.2.5's CloudFormation drops, after create_stack and update_stack.
 
 moto silently ignores AWS::S3::Bucket NotificationConfiguration, skips
 AWS::SNS::Subscription and AWS::SNS::TopicPolicy, does not support
 AWS::SQS::QueuePolicy and AWS::S3::BucketPolicy, and does not propagate stack
 tags to resources. We read the same template and make the equivalent API calls,
-so the template stays exactly what AWS deploys.
+so the template stays exactly what AWS deploys. The calls are idempotent, so an
+update applies them again (moto re-creates a modified Topic without its
+subscriptions); what an update removed from the template is undone by
+remove_dropped_gaps.
 """
 from __future__ import annotations
 
@@ -220,3 +223,29 @@ def _propagate_tags(target: Any, resolve: Resolver, tags: dict[str, str]) -> Non
             target.client("events").tag_resource(ResourceARN=resolve.get_att(logical, "Arn"), Tags=tag_list)
         elif kind == "AWS::IAM::Role":
             target.client("iam").tag_role(RoleName=physical, Tags=tag_list)
+
+
+def remove_dropped_gaps(target: Any, stack_name: str, old_text: str, old_parameters: dict[str, str],
+                        new_text: str) -> None:
+    """Undo the gap parts an update took out of the template: subscriptions, and notifications a bucket lost.
+
+    A policy taken out stays as it was (moto has no default to return it to).
+    """
+    old, new = load_template(old_text)["Resources"], load_template(new_text)["Resources"]
+    resolve = Resolver(target, stack_name, old_parameters, {name: spec["Type"] for name, spec in old.items()})
+    sns, s3 = target.client("sns"), target.client("s3")
+    for name, spec in old.items():
+        if new.get(name) == spec:
+            continue
+        try:
+            props = resolve(spec.get("Properties", {}))
+        except (KeyError, NotImplementedError):
+            continue  # it referred to a resource the update removed, which took the gap part with it
+        if spec["Type"] == "AWS::SNS::Subscription":
+            for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=props["TopicArn"]):
+                for subscription in page["Subscriptions"]:
+                    if (subscription["Protocol"], subscription["Endpoint"]) == (props["Protocol"], props["Endpoint"]):
+                        sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+        elif (spec["Type"] == "AWS::S3::Bucket" and name in new and "NotificationConfiguration" in props
+              and "NotificationConfiguration" not in new[name].get("Properties", {})):
+            s3.put_bucket_notification_configuration(Bucket=resolve.physical[name], NotificationConfiguration={})

@@ -5,6 +5,13 @@ AWS::ApiGateway::Authorizer, and its AWS::ApiGateway::Method drops
 AuthorizerId. Registering models in moto's own type map (rather than making
 the calls after create_stack, as cloudformation.fill_gaps does) lets Ref,
 Fn::GetAtt, Outputs and delete_stack treat them like every other resource.
+
+Two fixes to moto's update_stack live here too. It deletes the resources an
+update removes but keeps their models, so adding one back later (or rolling a
+failed update back) "finds" the deleted resource instead of creating it. And
+creating a resource without Properties adds an empty Properties to the stored
+template, so every later update sees it changed and re-creates it (a Topic then
+loses its subscriptions and changes its ARN).
 """
 from __future__ import annotations
 
@@ -146,6 +153,20 @@ class MethodWithAuthorizer(Method):
 
 
 MODELS = (UserPool, UserPoolClient, Authorizer, MethodWithAuthorizer)
+_moto_update = parsing.ResourceMap.update
+
+
+def _update_forgetting_removed(self: parsing.ResourceMap, template: dict[str, Any],
+                               parameters: dict[str, Any] | None = None) -> None:
+    for spec in template["Resources"].values():
+        spec.setdefault("Properties", {})
+    # _parsed_resources also holds parameters and pseudo parameters: forget only resources.
+    removed = set(self._resource_json_map) - set(template["Resources"])
+    try:
+        _moto_update(self, template, parameters)
+    finally:
+        for name in removed:
+            self._parsed_resources.pop(name, None)
 
 
 def self_test() -> None:
@@ -155,6 +176,9 @@ def self_test() -> None:
                                     "Cognito and authorizer resources cannot be deployed locally")
     if parsing.get_model_map().get(Method.cloudformation_type()) not in (Method, MethodWithAuthorizer):
         raise RegistrationError("moto no longer maps AWS::ApiGateway::Method to its Method model")
+    if (_moto_update.__code__.co_varnames[:3] != ("self", "template", "parameters")
+            or "_parsed_resources" not in parsing.ResourceMap.__init__.__code__.co_names):
+        raise RegistrationError("moto's ResourceMap.update changed; updates that add a removed resource back break")
 
 
 def install() -> None:
@@ -164,3 +188,4 @@ def install() -> None:
     for model in MODELS:
         model_map[model.cloudformation_type()] = model
         name_map[model.cloudformation_type()] = model.cloudformation_name_type()
+    parsing.ResourceMap.update = _update_forgetting_removed

@@ -3,6 +3,8 @@ import base64
 import io
 import json
 import os
+import sys
+import threading
 import zipfile
 
 import pytest
@@ -176,3 +178,36 @@ def test_a_result_that_is_not_json_is_a_marshal_error(target):
     response, payload = invoke(target, "marshal-test", {})
     assert response["FunctionError"] == "Unhandled"
     assert payload["errorType"] == "Runtime.MarshalError"
+
+
+def test_the_kernels_calls_on_stdout_reach_it_while_a_handler_runs_in_another_thread():
+    class KernelStream(io.StringIO):
+        parent = None
+
+        def set_parent(self, parent):
+            self.parent = parent
+
+    kernel_stream = KernelStream()
+    started, finish = threading.Event(), threading.Event()
+
+    def handler_thread():
+        with lambda_runtime._process_state({}, "/nonexistent"):
+            started.set()
+            finish.wait(5)
+
+    saved = sys.stdout
+    sys.stdout = kernel_stream
+    worker = threading.Thread(target=handler_thread)
+    try:
+        worker.start()
+        assert started.wait(5)
+        # What ipykernel does when the next cell starts, with the stand-in in place.
+        assert hasattr(sys.stdout, "set_parent")
+        sys.stdout.set_parent({"msg_id": "next cell"})
+        print("printed by the next cell")
+    finally:
+        finish.set()
+        worker.join()
+        sys.stdout = saved
+    assert kernel_stream.parent == {"msg_id": "next cell"}
+    assert kernel_stream.getvalue() == "printed by the next cell\n"

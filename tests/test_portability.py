@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-from serverless_workbook import media, pipeline_run
+from serverless_workbook import media, pipeline_run, stacks
 from serverless_workbook.target import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +61,7 @@ def test_another_machine_profile_changes_the_local_transcoder_bytes_not_the_rend
                                      "Codec": "AAC", "AacSettings": {"Bitrate": 64_000, "CodingMode": "CODING_MODE_2_0",
                                                                      "SampleRate": 48_000}}}]}]}]})["Job"]
             deadline = time.monotonic() + 60
-            while mediaconvert.get_job(Id=job["Id"])["Job"]["Status"] not in pipeline_run.FINAL_JOB_STATES:
+            while mediaconvert.get_job(Id=job["Id"])["Job"]["Status"] not in stacks.FINAL_JOB_STATES:
                 assert time.monotonic() < deadline, "the local transcode did not finish in 60 s"
                 time.sleep(0.05)
             assert mediaconvert.get_job(Id=job["Id"])["Job"]["Status"] == "COMPLETE"

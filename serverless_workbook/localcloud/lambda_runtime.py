@@ -129,6 +129,13 @@ class _ThreadRoutedStream(io.TextIOBase):
     def flush(self) -> None:
         self.fallback.flush()
 
+    def __getattr__(self, name: str) -> Any:
+        # The kernel tells its stdout which cell is running (ipykernel's
+        # set_parent), even while a handler thread has swapped this stand-in
+        # in; without it the next cell's prints carry the previous cell's id
+        # and the notebook never shows them.
+        return getattr(self.fallback, name)
+
 
 class _ThreadRoutedLogHandler(logging.Handler):
     """Root-logger handler: records emitted by a handler thread go to that invocation's log."""

@@ -15,10 +15,11 @@ import math
 import posixpath
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
@@ -204,6 +205,27 @@ def run_cost(clip_seconds: float) -> dict[str, float]:
             for m, (_, h, _) in BOOK_RENDITIONS.items()}
     cost["Lambda, S3, DynamoDB, SNS, SQS (under)"] = 0.01
     return cost
+
+
+class DeployedOutputs(Mapping):
+    """A stack's outputs, read from CloudFormation when a cell uses them.
+
+    Bound in a lab's first cell and replaced by the deploy cell's result: after a kernel
+    restart, a cell that needs the stack says "run the deploy cell first" in one line
+    (stacks.NotDeployed) instead of a NameError traceback.
+    """
+
+    def __init__(self, session: "PipelineSession") -> None:
+        self._session = session
+
+    def __getitem__(self, key: str) -> str:
+        return self._session.outputs()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._session.outputs())
+
+    def __len__(self) -> int:
+        return len(self._session.outputs())
 
 
 class PipelineSession:

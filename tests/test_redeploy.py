@@ -11,7 +11,7 @@ import pytest
 from serverless_workbook import lab_workspace, media, stack_updates, stacks
 from serverless_workbook.localcloud import cloudformation_changes
 from serverless_workbook.localcloud.cloudformation import load_template
-from serverless_workbook.pipeline_run import PipelineSession, processed, upload_and_wait
+from serverless_workbook.pipeline_run import DeployedOutputs, PipelineSession, processed, upload_and_wait
 from serverless_workbook.target import connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,6 +156,16 @@ def test_after_teardown_a_cell_that_needs_the_stack_says_deploy_first(lab):
         processed(target, outputs, clip, "uploads/first.mp4")
     with pytest.raises(stacks.NotDeployed, match="run the deploy cell first"):
         upload_and_wait(target, outputs, clip, "uploads/fourth.mp4")
+
+
+def test_after_a_restart_a_labs_outputs_say_deploy_first_until_the_deploy_cell_runs():
+    target = connect("local")
+    try:
+        outputs = DeployedOutputs(PipelineSession(target, "restarted-kernel"))
+        with pytest.raises(stacks.NotDeployed, match="restarted-kernel is not deployed: run the deploy cell first"):
+            outputs["UploadBucketName"]
+    finally:
+        target.close()
 
 
 PLAN_TEMPLATE = load_template(TEMPLATE.read_text())

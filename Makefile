@@ -6,7 +6,7 @@ NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 # module, on one worker (labs run by tests get a folder of their own).
 PARALLEL := -n auto --dist loadscope
 
-.PHONY: lab test setup grade labs diagrams
+.PHONY: lab test setup grade labs diagrams execute
 
 lab:
 	scripts/lab.sh
@@ -31,6 +31,10 @@ setup:
 LAB ?= $(wildcard labs/*.ipynb)
 grade: setup
 	$(PY) -m serverless_workbook.grading $(LAB)
+
+# make execute NB="chapters/02-....ipynb solutions/lab02-....ipynb"
+execute: setup
+	$(PY) -m serverless_workbook.execute $(NB)
 
 labs: setup
 	$(PY) -m serverless_workbook.labgen

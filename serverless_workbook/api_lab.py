@@ -22,6 +22,7 @@ import requests
 from . import catalogue, stacks
 from .lab_format import STUB, without_markers
 from .lab_workspace import NotSaved
+from .localcloud.cloudformation import physical_ids
 
 REFERENCE = catalogue.ROOT / "functions" / "video_api"
 # Part name -> the reference functions the learner's cell replaces.
@@ -31,6 +32,8 @@ PARTS: dict[str, tuple[str, ...]] = {
 }
 CHECK_STACK = "lab03-check"
 CHECK_USER = ("checker@example.com", "Check-Password-42")
+# A second user of the checks' API: what one user may do to another's video.
+OTHER_USER = ("someone-else@example.com", "Other-Password-42")
 
 
 def _functions(source: str) -> dict[str, ast.FunctionDef]:
@@ -120,6 +123,29 @@ def trial_api(target: Any, pipeline: dict[str, str], part: str) -> Iterator[tupl
         stacks.teardown(target, CHECK_STACK)
 
 
+def as_user(target: Any, user: tuple[str, str]) -> dict[str, str]:
+    """Auth headers of `user` (email, password) on the checks' API, signing them up if needed."""
+    return {"Authorization": signed_in(target, stacks.outputs(target, CHECK_STACK), *user)}
+
+
+def _owners(target: Any) -> Any:
+    return target.resource("dynamodb").Table(physical_ids(target, CHECK_STACK)["OwnersTable"])
+
+
+def owned_by(target: Any, video_id: str, user: tuple[str, str]) -> None:
+    """Record `video_id` as uploaded by `user` through the checks' API, as POST /uploads does."""
+    api = stacks.outputs(target, CHECK_STACK)
+    as_user(target, user)
+    attributes = target.client("cognito-idp").admin_get_user(UserPoolId=api["UserPoolId"], Username=user[0])
+    sub = next(a["Value"] for a in attributes["UserAttributes"] if a["Name"] == "sub")
+    _owners(target).put_item(Item={"id": video_id, "owner": sub})
+
+
+def has_owner(target: Any, video_id: str) -> bool:
+    """Whether the checks' API still records an owner for `video_id`."""
+    return "Item" in _owners(target).get_item(Key={"id": video_id}, ConsistentRead=True)
+
+
 def seed_video(target: Any, pipeline: dict[str, str], video_id: str, renditions: dict[str, bytes]) -> None:
     """A finished video as the pipeline leaves it: rendition files (label -> bytes) and the item describing them."""
     s3 = target.client("s3")
@@ -131,6 +157,15 @@ def seed_video(target: Any, pipeline: dict[str, str], video_id: str, renditions:
     target.resource("dynamodb").Table(pipeline["VideosTableName"]).put_item(Item={
         "id": video_id, "status": "COMPLETE", "sourceBucket": pipeline["UploadBucketName"],
         "sourceKey": f"{video_id}.mp4", "expectedRenditions": len(renditions), "renditions": described})
+
+
+def unseed_video(target: Any, pipeline: dict[str, str], video_id: str) -> None:
+    """Remove what seed_video put: the rendition files and the item."""
+    s3 = target.client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=pipeline["TranscodedBucketName"], Prefix=f"{video_id}/"):
+        for found in page.get("Contents", []):
+            s3.delete_object(Bucket=pipeline["TranscodedBucketName"], Key=found["Key"])
+    target.resource("dynamodb").Table(pipeline["VideosTableName"]).delete_item(Key={"id": video_id})
 
 
 def request_upload(url: str, auth: dict[str, str], clip: Path, filename: str) -> dict[str, Any]:

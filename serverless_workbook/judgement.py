@@ -143,11 +143,11 @@ FAILED_TRANSCODE = Judgement(
 )
 
 WHO_MAY_DELETE = Judgement(
-    question="DELETE /videos/{id} removes a video for good. Today any signed-in user may call it on any video. "
-             "Who should be allowed to?",
+    question="DELETE /videos/{id} removes a video for good, and the authorizer lets every signed-in user call it. "
+             "Who should be allowed to delete a given video?",
     options={
         "owner-or-admins": Option(
-            "the user who uploaded it, and members of an admins group; everyone else gets 403", True,
+            "the user who uploaded it, and members of an admins group; everyone else is refused", True,
             "record the uploader's `sub` claim on the item at upload; compare it, or the `cognito:groups` claim, "
             "with the caller's ID token before deleting."),
         "any-signed-in-user": Option(

@@ -1,6 +1,5 @@
 """environment.yml (conda users) must describe the environment pyproject.toml pins,
 and setup must pick a Python pyproject.toml allows or say which ones it accepts."""
-import os
 import re
 import shutil
 import subprocess

@@ -106,6 +106,19 @@ def test_disabled_mapping_leaves_messages_queued(target):
     assert count["Attributes"]["ApproximateNumberOfMessages"] == "1"
 
 
+def test_function_throttled_to_zero_receives_nothing_until_released(target):
+    url, arn, _ = queue_with_dlq(target, "throttled", max_receive_count=2)
+    mapped_function(target, "throttled-worker", arn)
+    lambda_ = target.client("lambda")
+    lambda_.put_function_concurrency(FunctionName="throttled-worker", ReservedConcurrentExecutions=0)
+    target.client("sqs").send_message(QueueUrl=url, MessageBody="held")
+    sqs_poller.wait_idle(timeout=5)
+    assert attempts(target, "throttled-worker") == []
+    lambda_.delete_function_concurrency(FunctionName="throttled-worker")
+    sqs_poller.wait_idle(timeout=5)
+    assert attempts(target, "throttled-worker") == [["held", "1", "none"]]
+
+
 def test_message_failing_forever_without_a_dlq_never_lets_the_pollers_rest(target):
     sqs = target.client("sqs")
     url = sqs.create_queue(QueueName="no-dlq", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]

@@ -9,7 +9,7 @@ and otherwise leaves it to reappear, until ``maxReceiveCount`` moves it to the
 dead-letter queue (moto's ReceiveMessage does that move, as SQS does).
 
 We switch off moto's dispatch inside SendMessage and run one poller thread that
-serves every enabled SQS mapping in turn, in the order of their queue ARNs. The
+serves every enabled SQS mapping whose function is not throttled to zero in turn, in the order of their queue ARNs. The
 in-process runtime runs one handler at a time, so taking turns is how two
 mappings' concurrent pollers look here.
 """
@@ -59,6 +59,15 @@ def _sqs_mappings() -> Iterator[EventSourceMapping]:
             for mapping in list(backend._event_source_mappings.values()):
                 if mapping.event_source_arn.split(":")[2] == "sqs":
                     yield mapping
+
+
+def _function(mapping: EventSourceMapping) -> Any:
+    return lambda_backends[mapping.account_id][mapping.region].get_function(mapping.function_arn)
+
+
+def _active(mapping: EventSourceMapping) -> bool:
+    """Enabled, and its function not throttled to zero (reserved concurrency 0 is AWS's stop switch)."""
+    return mapping.enabled and str(_function(mapping).reserved_concurrency) != "0"
 
 
 def _queue(mapping: EventSourceMapping) -> Queue | None:
@@ -114,7 +123,7 @@ def poll_once(mapping: EventSourceMapping) -> bool:
     messages = backend.receive_message(queue.name, mapping.batch_size or 10, 0, queue.visibility_timeout, ["All"])
     if not messages:
         return False
-    function = lambda_backends[mapping.account_id][mapping.region].get_function(mapping.function_arn)
+    function = _function(mapping)
     response_headers: dict[str, Any] = {}
     payload = function.invoke(json.dumps({"Records": [_record(m, mapping) for m in messages]}), {}, response_headers)
     if "x-amz-function-error" in response_headers:
@@ -144,7 +153,7 @@ class Poller:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            mappings = sorted((m for m in _sqs_mappings() if m.enabled), key=lambda m: m.event_source_arn)
+            mappings = sorted((m for m in _sqs_mappings() if _active(m)), key=lambda m: m.event_source_arn)
             self._delivering.set()
             try:
                 delivered = [poll_once(mapping) for mapping in mappings]
@@ -158,7 +167,7 @@ class Poller:
         include_in_flight, also until no failed message is waiting to reappear."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            queues = [q for q in (_queue(m) for m in _sqs_mappings() if m.enabled) if q is not None]
+            queues = [q for q in (_queue(m) for m in _sqs_mappings() if _active(m)) if q is not None]
             waiting = any(q._messages if include_in_flight else q.messages for q in queues)
             if not waiting and not self._delivering.is_set():
                 return True

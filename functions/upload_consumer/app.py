@@ -15,6 +15,9 @@ def handler(event, context):
     consumer = os.environ["CONSUMER"]
     for record in event["Records"]:
         key = json.loads(record["body"])["key"]
+        attempt = int(record["attributes"]["ApproximateReceiveCount"])
         if os.environ["SERVICE_UP"] != "true":
+            print(json.dumps({"consumer": consumer, "key": key, "attempt": attempt, "outcome": "service down"}))
             raise ConnectionError(f"{consumer}: the service it calls is unreachable; {key} not handled")
         RESULTS.put_item(Item={"id": f"{key}#{consumer}", "key": key, "consumer": consumer})
+        print(json.dumps({"consumer": consumer, "key": key, "attempt": attempt, "outcome": "done"}))

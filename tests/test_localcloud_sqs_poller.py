@@ -1,12 +1,11 @@
 """The local SQS pollers: retries with real receive counts, redrive to a DLQ, partial batch failures."""
-import io
 import json
-import zipfile
 
 import pytest
 
 from serverless_workbook.localcloud import sqs_poller
 from serverless_workbook.target import connect
+from test_localcloud_lambda import zipped
 
 HANDLER = '''
 import json
@@ -22,13 +21,6 @@ def handler(event, context):
         raise ValueError("a poison message")
     return {"batchItemFailures": failures}
 '''
-
-
-def zipped(source):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", source)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from serverless_workbook import stacks
 from serverless_workbook.localcloud import sqs_poller
 from serverless_workbook.localcloud.cloudformation import load_template
 from serverless_workbook.target import connect
+from test_pipeline_template import as_list, statements
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "templates").glob("pattern-*.yaml"))
@@ -21,18 +22,6 @@ def test_every_pattern_has_a_template():
         "pattern-priority-queue"]
 
 
-def statements(template):
-    for name, resource in load_template(template.read_text())["Resources"].items():
-        if resource["Type"] == "AWS::IAM::Role":
-            for policy in resource["Properties"].get("Policies", []):
-                for statement in policy["PolicyDocument"]["Statement"]:
-                    yield name, statement
-
-
-def as_list(value):
-    return value if isinstance(value, list) else [value]
-
-
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.stem)
 def test_cfn_lint_passes(template):
     assert cfnlint.api.lint_file(template) == []
@@ -40,7 +29,7 @@ def test_cfn_lint_passes(template):
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.stem)
 def test_no_wildcard_action_or_resource(template):
-    found = list(statements(template))
+    found = list(statements(load_template(template.read_text())["Resources"]))
     assert found, f"{template.name} has no IAM role to check"
     for role, statement in found:
         for action in as_list(statement["Action"]):

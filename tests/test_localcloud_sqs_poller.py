@@ -123,6 +123,10 @@ def test_message_failing_forever_without_a_dlq_never_lets_the_pollers_rest(targe
     sqs.purge_queue(QueueUrl=url)
 
 
+def test_connecting_again_shares_the_running_pollers(target):
+    assert sqs_poller.install() is sqs_poller._poller
+
+
 def test_self_test_refuses_a_changed_moto(monkeypatch):
     monkeypatch.setattr(sqs_poller, "_original_add_message", lambda self, message, extra: None)
     with pytest.raises(sqs_poller.PollerPatchError, match="add_message"):

@@ -198,11 +198,13 @@ def wait_idle(timeout: float = 30) -> None:
 
 
 def install() -> Poller:
+    """Start the pollers; a second connect in the same process shares them rather than polling twice."""
     global _poller
     self_test()
     setattr(Queue, PATCHED_METHOD, _add_message_without_dispatch)
-    _poller = Poller()
-    _poller.start()
+    if _poller is None:
+        _poller = Poller()
+        _poller.start()
     return _poller
 
 

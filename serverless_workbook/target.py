@@ -62,9 +62,12 @@ class Target:
         return self.session.resource(service, endpoint_url=self.endpoint_url, **kwargs)
 
     def wait_for_jobs(self, timeout: float = 120) -> None:
-        """Wait until the local MediaConvert has no job left to run (no-op on AWS)."""
+        """Wait until the local MediaConvert has no job left to run and the local SQS pollers have delivered
+        what those jobs' events queued (no-op on AWS)."""
         if self.jobs is not None and not self.jobs.wait_idle(timeout):
             raise TimeoutError(f"MediaConvert jobs still running after {timeout} s")
+        if self.is_local:
+            localcloud.sqs_poller.wait_delivered(timeout)
 
     def close(self) -> None:
         """Stop the local cloud and forget everything in it."""

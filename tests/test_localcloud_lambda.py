@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from serverless_workbook.localcloud import lambda_runtime
+from serverless_workbook.localcloud import lambda_runtime, sqs_poller
 from serverless_workbook.target import connect
 
 HANDLER = '''
@@ -143,6 +143,7 @@ def test_an_sqs_event_source_mapping_runs_the_handler(target, function):
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     target.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=function)
     sqs.send_message(QueueUrl=queue_url, MessageBody="via-sqs-mapping")
+    sqs_poller.wait_delivered()  # Lambda's poller delivers it, not the SendMessage call
     assert any('"body": "via-sqs-mapping"' in m for m in log_messages(target, function))
 
 

@@ -2,23 +2,26 @@
 
 One module per gap, like moto's one package per service:
 - lambda_runtime: Lambda handlers run in this process (moto needs Docker);
+- sqs_poller: Lambda's SQS pollers (retries, receive counts, redrive to a dead-letter queue);
 - mediaconvert (+ mediaconvert_settings, transcoder): MediaConvert on real ffmpeg;
 - cloudformation: the template parts moto's CloudFormation ignores or skips;
 - cloudformation_types: resource types it lacks (Cognito, API Gateway authorizers);
 - apigateway: the deployed REST API served over HTTP, with its Cognito authorizer;
 - server: moto as an HTTP server, for the same flow over endpoint URLs.
 """
-from . import cloudformation_types, lambda_runtime, mediaconvert
+from . import cloudformation_types, lambda_runtime, mediaconvert, sqs_poller
 
 
 def install(endpoint_url: str | None = None) -> mediaconvert.JobStore:
     """Install every runtime gap filler; return the MediaConvert job store."""
     lambda_runtime.install(endpoint_url)
+    sqs_poller.install()
     # Added to moto's type map for good: a registered type is inert until a template uses it.
     cloudformation_types.install()
     return mediaconvert.install()
 
 
 def uninstall() -> None:
+    sqs_poller.uninstall()
     lambda_runtime.uninstall()
     mediaconvert.uninstall()

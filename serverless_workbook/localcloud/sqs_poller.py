@@ -1,0 +1,216 @@
+"""Lambda's SQS pollers, so a failing message is retried, counted and redriven as on AWS.
+
+moto 5.2.5 invokes an SQS-mapped function once, inside SendMessage, with
+``ApproximateReceiveCount`` fixed at "1"; a failed message is made visible
+again but nothing ever receives it again, so it never reaches the queue's
+dead-letter queue. AWS instead runs pollers: each receives a batch with the
+queue's visibility timeout, invokes the function, deletes the batch on success
+and otherwise leaves it to reappear, until ``maxReceiveCount`` moves it to the
+dead-letter queue (moto's ReceiveMessage does that move, as SQS does).
+
+We switch off moto's dispatch inside SendMessage and run one poller thread that
+serves every enabled SQS mapping whose function is not throttled to zero in turn, in the order of their queue ARNs. The
+in-process runtime runs one handler at a time, so taking turns is how two
+mappings' concurrent pollers look here.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+import time
+from typing import Any, Iterator
+
+from moto.awslambda.models import EventSourceMapping, lambda_backends
+from moto.sqs.models import Message, Queue, sqs_backends
+
+PATCHED_METHOD = "add_message"
+EXPECTED_PARAMETERS = ["self", "message"]
+# How long the poller sleeps after a round in which no queue had a visible message.
+IDLE_SLEEP_SECONDS = 0.05
+
+_original_add_message = getattr(Queue, PATCHED_METHOD, None)
+
+
+class PollerPatchError(RuntimeError):
+    """The pinned moto no longer has the method whose in-send dispatch we switch off."""
+
+
+def self_test() -> None:
+    if _original_add_message is None or list(inspect.signature(_original_add_message).parameters) != EXPECTED_PARAMETERS:
+        raise PollerPatchError(
+            f"moto.sqs.models.Queue.{PATCHED_METHOD}(self, message) changed; the local SQS pollers need updating"
+        )
+
+
+def _add_message_without_dispatch(self: Queue, message: Message) -> None:
+    """moto's add_message, minus its synchronous Lambda call: the poller delivers instead."""
+    mappings = self.lambda_event_source_mappings
+    self.lambda_event_source_mappings = {}
+    try:
+        _original_add_message(self, message)
+    finally:
+        self.lambda_event_source_mappings = mappings
+
+
+def _sqs_mappings() -> Iterator[EventSourceMapping]:
+    for account in list(lambda_backends.keys()):
+        for backend in list(lambda_backends[account].values()):
+            for mapping in list(backend._event_source_mappings.values()):
+                if mapping.event_source_arn.split(":")[2] == "sqs":
+                    yield mapping
+
+
+def _function(mapping: EventSourceMapping) -> Any:
+    return lambda_backends[mapping.account_id][mapping.region].get_function(mapping.function_arn)
+
+
+def _active(mapping: EventSourceMapping) -> bool:
+    """Enabled, and its function not throttled to zero (reserved concurrency 0 is AWS's stop switch)."""
+    return mapping.enabled and str(_function(mapping).reserved_concurrency) != "0"
+
+
+def _queue(mapping: EventSourceMapping) -> Queue | None:
+    """The mapped queue, or None once it was deleted (the mapping then has nothing to poll)."""
+    _, _, _, region, account, name = mapping.event_source_arn.split(":")
+    return sqs_backends[account][region].queues.get(name)
+
+
+def _record(message: Message, mapping: EventSourceMapping) -> dict[str, Any]:
+    """One SQS record as Lambda delivers it, with the message's real counters."""
+    attributes = {
+        "ApproximateReceiveCount": str(message.approximate_receive_count),
+        "SentTimestamp": str(message.sent_timestamp),
+        "SenderId": message.sender_id,
+        "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
+    }
+    if message.group_id:
+        attributes.update(MessageGroupId=message.group_id, MessageDeduplicationId=message.deduplication_id)
+    return {
+        "messageId": message.id,
+        "receiptHandle": message.receipt_handle,
+        "body": message.body,
+        "attributes": attributes,
+        "messageAttributes": {
+            name: {"stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
+                   "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+            for name, value in message.message_attributes.items()
+        },
+        "md5OfBody": message.body_md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": mapping.event_source_arn,
+        "awsRegion": mapping.region,
+    }
+
+
+def _failed_ids(mapping: EventSourceMapping, payload: Any) -> set[str] | None:
+    """With ReportBatchItemFailures the function names the messages that failed; None means all did."""
+    if "ReportBatchItemFailures" not in (mapping.function_response_types or []):
+        return None
+    try:
+        failures = json.loads(payload or "null")["batchItemFailures"]
+        return {failure["itemIdentifier"] for failure in failures}
+    except (TypeError, KeyError, ValueError):
+        return None  # an unreadable report fails the whole batch, as on AWS
+
+
+def poll_once(mapping: EventSourceMapping) -> bool:
+    """Receive one batch for the mapping and deliver it; True if there was one."""
+    queue = _queue(mapping)
+    if queue is None:
+        return False
+    backend = sqs_backends[mapping.account_id][mapping.region]
+    messages = backend.receive_message(queue.name, mapping.batch_size or 10, 0, queue.visibility_timeout, ["All"])
+    if not messages:
+        return False
+    function = _function(mapping)
+    response_headers: dict[str, Any] = {}
+    payload = function.invoke(json.dumps({"Records": [_record(m, mapping) for m in messages]}), {}, response_headers)
+    if "x-amz-function-error" in response_headers:
+        failed = {m.id for m in messages}
+    else:
+        failed = _failed_ids(mapping, payload) or set()
+    for message in messages:
+        if message.id not in failed:
+            backend.delete_message(queue.name, message.receipt_handle)
+    return True
+
+
+class Poller:
+    """The thread that plays Lambda's pollers for every enabled SQS mapping."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._delivering = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqs-pollers", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            mappings = sorted((m for m in _sqs_mappings() if _active(m)), key=lambda m: m.event_source_arn)
+            self._delivering.set()
+            try:
+                delivered = [poll_once(mapping) for mapping in mappings]
+            finally:
+                self._delivering.clear()
+            if not any(delivered):
+                self._stop.wait(IDLE_SLEEP_SECONDS)
+
+    def wait(self, timeout: float, include_in_flight: bool) -> bool:
+        """Wait until no mapped queue has a visible message and no batch is being delivered; with
+        include_in_flight, also until no failed message is waiting to reappear."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            queues = [q for q in (_queue(m) for m in _sqs_mappings() if _active(m)) if q is not None]
+            waiting = any(q._messages if include_in_flight else q.messages for q in queues)
+            if not waiting and not self._delivering.is_set():
+                return True
+            time.sleep(IDLE_SLEEP_SECONDS)
+        return False
+
+
+_poller: Poller | None = None
+
+
+def _installed() -> Poller:
+    if _poller is None:
+        raise RuntimeError("The local SQS pollers are not installed; connect to the local cloud first")
+    return _poller
+
+
+def wait_delivered(timeout: float = 30) -> None:
+    """Wait until every message that is visible now has been delivered once (failures may come back later)."""
+    if not _installed().wait(timeout, include_in_flight=False):
+        raise TimeoutError(f"SQS mappings still have messages to deliver after {timeout} s")
+
+
+def wait_idle(timeout: float = 30) -> None:
+    """Wait until mapped queues are empty: every message handled, or parked in a dead-letter queue.
+    A message that keeps failing on a queue without one never lets them rest."""
+    if not _installed().wait(timeout, include_in_flight=True):
+        raise TimeoutError(f"SQS mappings still have messages after {timeout} s (one failing forever, without a DLQ?)")
+
+
+def install() -> Poller:
+    """Start the pollers; a second connect in the same process shares them rather than polling twice."""
+    global _poller
+    self_test()
+    setattr(Queue, PATCHED_METHOD, _add_message_without_dispatch)
+    if _poller is None:
+        _poller = Poller()
+        _poller.start()
+    return _poller
+
+
+def uninstall() -> None:
+    global _poller
+    if _poller is not None:
+        _poller.stop()
+        _poller = None
+    setattr(Queue, PATCHED_METHOD, _original_add_message)

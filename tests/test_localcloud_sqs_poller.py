@@ -1,0 +1,133 @@
+"""The local SQS pollers: retries with real receive counts, redrive to a DLQ, partial batch failures."""
+import json
+
+import pytest
+
+from serverless_workbook.localcloud import sqs_poller
+from serverless_workbook.target import connect
+from test_localcloud_lambda import zipped
+
+HANDLER = '''
+import json
+
+def handler(event, context):
+    failures = []
+    for record in event["Records"]:
+        tier = record["messageAttributes"].get("tier", {}).get("stringValue", "none")
+        print("ATTEMPT", record["body"], record["attributes"]["ApproximateReceiveCount"], tier)
+        if "poison" in record["body"]:
+            failures.append({"itemIdentifier": record["messageId"]})
+    if failures and not context.function_name.endswith("partial"):
+        raise ValueError("a poison message")
+    return {"batchItemFailures": failures}
+'''
+
+
+@pytest.fixture(scope="module")
+def target():
+    target = connect("local")
+    yield target
+    target.close()
+
+
+def attempts(target, function):
+    logs = target.client("logs")
+    try:
+        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []  # never invoked
+    lines = [line.split()[1:] for e in events for line in e["message"].splitlines() if line.startswith("ATTEMPT")]
+    return sorted(lines)
+
+
+def queue_with_dlq(target, name, max_receive_count):
+    sqs = target.client("sqs")
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
+    queue = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "1", "RedrivePolicy": json.dumps(redrive)})
+    url = queue["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn, dlq
+
+
+def mapped_function(target, name, queue_arn, **mapping):
+    role = target.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lambda_ = target.client("lambda")
+    lambda_.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                            Code={"ZipFile": zipped(HANDLER)}, Timeout=1)
+    lambda_.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=name, **mapping)
+
+
+def dlq_bodies(target, dlq):
+    messages = target.client("sqs").receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    return sorted(m["Body"] for m in messages)
+
+
+def test_poison_message_is_retried_up_to_max_receive_count_then_parked(target):
+    url, arn, dlq = queue_with_dlq(target, "orders", max_receive_count=3)
+    mapped_function(target, "orders-worker", arn, BatchSize=1)
+    sqs = target.client("sqs")
+    sqs.send_message(QueueUrl=url, MessageBody="good", MessageAttributes={
+        "tier": {"DataType": "String", "StringValue": "premium"}})
+    sqs.send_message(QueueUrl=url, MessageBody="poison")
+    sqs_poller.wait_idle(timeout=20)
+    assert attempts(target, "orders-worker") == [
+        ["good", "1", "premium"], ["poison", "1", "none"], ["poison", "2", "none"], ["poison", "3", "none"]]
+    assert dlq_bodies(target, dlq) == ["poison"]
+
+
+def test_partial_batch_failure_retries_only_the_failed_message(target):
+    url, arn, dlq = queue_with_dlq(target, "batch", max_receive_count=2)
+    sqs = target.client("sqs")
+    sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": "1", "MessageBody": "fine"}, {"Id": "2", "MessageBody": "poison"}])
+    mapped_function(target, "batch-partial", arn, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
+    sqs_poller.wait_idle(timeout=20)
+    assert attempts(target, "batch-partial") == [["fine", "1", "none"], ["poison", "1", "none"], ["poison", "2", "none"]]
+    assert dlq_bodies(target, dlq) == ["poison"]
+
+
+def test_disabled_mapping_leaves_messages_queued(target):
+    url, arn, _ = queue_with_dlq(target, "paused", max_receive_count=2)
+    mapped_function(target, "paused-worker", arn, Enabled=False)
+    target.client("sqs").send_message(QueueUrl=url, MessageBody="waiting")
+    sqs_poller.wait_idle(timeout=5)
+    assert attempts(target, "paused-worker") == []
+    count = target.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert count["Attributes"]["ApproximateNumberOfMessages"] == "1"
+
+
+def test_function_throttled_to_zero_receives_nothing_until_released(target):
+    url, arn, _ = queue_with_dlq(target, "throttled", max_receive_count=2)
+    mapped_function(target, "throttled-worker", arn)
+    lambda_ = target.client("lambda")
+    lambda_.put_function_concurrency(FunctionName="throttled-worker", ReservedConcurrentExecutions=0)
+    target.client("sqs").send_message(QueueUrl=url, MessageBody="held")
+    sqs_poller.wait_idle(timeout=5)
+    assert attempts(target, "throttled-worker") == []
+    lambda_.delete_function_concurrency(FunctionName="throttled-worker")
+    sqs_poller.wait_idle(timeout=5)
+    assert attempts(target, "throttled-worker") == [["held", "1", "none"]]
+
+
+def test_message_failing_forever_without_a_dlq_never_lets_the_pollers_rest(target):
+    sqs = target.client("sqs")
+    url = sqs.create_queue(QueueName="no-dlq", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    mapped_function(target, "no-dlq-worker", arn)
+    sqs.send_message(QueueUrl=url, MessageBody="poison")
+    sqs_poller.wait_delivered(timeout=5)
+    with pytest.raises(TimeoutError, match="without a DLQ"):
+        sqs_poller.wait_idle(timeout=0.3)
+    sqs.purge_queue(QueueUrl=url)
+
+
+def test_connecting_again_shares_the_running_pollers(target):
+    assert sqs_poller.install() is sqs_poller._poller
+
+
+def test_self_test_refuses_a_changed_moto(monkeypatch):
+    monkeypatch.setattr(sqs_poller, "_original_add_message", lambda self, message, extra: None)
+    with pytest.raises(sqs_poller.PollerPatchError, match="add_message"):
+        sqs_poller.self_test()

@@ -1,0 +1,102 @@
+"""Chapter 4's pattern templates: cfn-lint clean, least-privilege IAM, and each one deploys and behaves."""
+import json
+from pathlib import Path
+
+import cfnlint.api
+import pytest
+
+from serverless_workbook import stacks
+from serverless_workbook.localcloud import sqs_poller
+from serverless_workbook.localcloud.cloudformation import load_template
+from serverless_workbook.target import connect
+from test_pipeline_template import as_list, statements
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = sorted((ROOT / "templates").glob("pattern-*.yaml"))
+FUNCTIONS = ROOT / "functions"
+
+
+def test_every_pattern_has_a_template():
+    assert [t.stem for t in TEMPLATES] == [
+        "pattern-command", "pattern-compute-as-glue", "pattern-fan-out", "pattern-messaging-dlq",
+        "pattern-priority-queue"]
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.stem)
+def test_cfn_lint_passes(template):
+    assert cfnlint.api.lint_file(template) == []
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.stem)
+def test_no_wildcard_action_or_resource(template):
+    found = list(statements(load_template(template.read_text())["Resources"]))
+    assert found, f"{template.name} has no IAM role to check"
+    for role, statement in found:
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"{role} allows {action}"
+        for resource in as_list(statement["Resource"]):
+            assert resource != "*", f"{role} grants {statement['Action']} on every resource"
+
+
+@pytest.fixture(scope="module")
+def target():
+    target = connect("local")
+    yield target
+    target.close()
+
+
+@pytest.fixture
+def deployed(target):
+    names = []
+
+    def deploy(stack_name, template, code_parameter, folder, **parameters):
+        names.append(stack_name)
+        return stacks.deploy(target, stack_name, ROOT / "templates" / template,
+                             parameters=parameters, code={code_parameter: FUNCTIONS / folder}, progress=False)
+
+    yield deploy
+    for name in names:
+        stacks.teardown(target, name)
+    assert stacks.leftovers(target) == []
+
+
+def test_priority_queue_lets_premium_overtake_the_free_backlog(target, deployed):
+    out = deployed("priority", "pattern-priority-queue.yaml", "EncoderCodeKey", "priority_encoder", WorkSeconds="0")
+    sqs, lambda_ = target.client("sqs"), target.client("lambda")
+    # Throttled to zero while the backlog builds, so both queues are full when the encoder starts.
+    lambda_.put_function_concurrency(FunctionName=out["EncoderFunctionName"], ReservedConcurrentExecutions=0)
+    for key, queue in [("free-1", "FreeQueueUrl"), ("free-2", "FreeQueueUrl"), ("free-3", "FreeQueueUrl"),
+                       ("premium-1", "PremiumQueueUrl")]:
+        sqs.send_message(QueueUrl=out[queue], MessageBody=json.dumps({"batch": "b", "key": key, "tier": "t"}))
+    lambda_.delete_function_concurrency(FunctionName=out["EncoderFunctionName"])
+    sqs_poller.wait_idle(10)
+    items = target.resource("dynamodb").Table(out["ResultsTableName"]).scan()["Items"]
+    finished = [i["key"] for i in sorted((i for i in items if "key" in i), key=lambda i: i["position"])]
+    assert finished == ["free-1", "premium-1", "free-2", "free-3"]
+
+
+def test_compute_as_glue_keeps_the_owner_view_in_step(target, deployed):
+    out = deployed("glue", "pattern-compute-as-glue.yaml", "GlueCodeKey", "owner_stats")
+    videos = target.resource("dynamodb").Table(out["VideosTableName"])
+    videos.put_item(Item={"id": "a", "owner": "ana", "seconds": 30})
+    videos.put_item(Item={"id": "b", "owner": "ana", "seconds": 12})
+    videos.update_item(Key={"id": "b"}, UpdateExpression="SET #o = :o", ExpressionAttributeNames={"#o": "owner"},
+                       ExpressionAttributeValues={":o": "bo"})
+    videos.delete_item(Key={"id": "a"})
+    view = target.resource("dynamodb").Table(out["OwnerStatsTableName"]).scan()["Items"]
+    assert sorted((v["owner"], v["videos"], v["seconds"]) for v in view) == [("ana", 0, 0), ("bo", 1, 12)]
+
+
+def test_command_dispatches_and_refuses_an_unknown_command(target, deployed):
+    out = deployed("command", "pattern-command.yaml", "CommandsCodeKey", "video_commands")
+    lambda_ = target.client("lambda")
+
+    def run(event):
+        reply = lambda_.invoke(FunctionName=out["CommandsFunctionName"], Payload=json.dumps(event))
+        return reply.get("FunctionError"), json.loads(reply["Payload"].read())
+
+    assert run({"command": "publish", "video": "v1"}) == (None, {"video": "v1", "visibility": "public"})
+    assert run({"command": "unpublish", "video": "v1"}) == (None, {"video": "v1", "visibility": "private"})
+    error, payload = run({"command": "delete", "video": "v1"})
+    assert error == "Unhandled"
+    assert payload["errorMessage"] == "unknown command 'delete'; the commands are describe, publish, unpublish"

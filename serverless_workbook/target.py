@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from . import localcloud
 from .localcloud.mediaconvert import JobStore
@@ -42,6 +43,10 @@ FAKE_CREDENTIALS = {
 # host); an IP endpoint (the local server) stays path-style.
 S3_CONFIG = Config(signature_version="s3v4",
                    s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"})
+# AWS lists the regions of each service in public SSM parameters (Systems Manager User Guide, "Querying for AWS
+# Regions, endpoints, and more using Parameter Store": https://docs.aws.amazon.com/systems-manager/latest/userguide/
+# parameter-store-public-parameters-global-infrastructure.html); moto carries a copy of them.
+MEDIACONVERT_REGIONS = "/aws/service/global-infrastructure/services/mediaconvert/regions"
 OPT_IN_HELP = (
     f"To use a real AWS account, set {TARGET_VARIABLE}=aws and {ACCOUNT_VARIABLE}=<your 12-digit account id> "
     f"(optionally {REGION_VARIABLE}), with credentials for that account, then call connect() again."
@@ -135,6 +140,12 @@ def _connect_local(server: bool) -> Target:
     session = boto3.session.Session(region_name=region)
     account = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
     target = Target("local-server" if server else "local", account, region, session, endpoint_url, jobs, stop)
+    if server:
+        try:
+            _check_mediaconvert_region(target)
+        except TargetError:
+            target.close()
+            raise
     # A notebook kernel rarely calls close(); this still removes the unzipped code folders when it exits.
     atexit.register(target.close)
     return target
@@ -163,4 +174,22 @@ def _connect_aws() -> Target:
             f"Your credentials belong to account {actual}, but {ACCOUNT_VARIABLE}={expected}. "
             "Nothing was created. Fix the variable or the credentials."
         )
-    return Target("aws", actual, region, session)
+    target = Target("aws", actual, region, session)
+    _check_mediaconvert_region(target)
+    return target
+
+
+def _check_mediaconvert_region(target: Target) -> None:
+    """Refuse a region without MediaConvert, which labs 2 and 3 transcode with, before anything is created."""
+    ssm = target.client("ssm")
+    try:
+        regions = sorted(parameter["Value"]
+                         for page in ssm.get_paginator("get_parameters_by_path").paginate(Path=MEDIACONVERT_REGIONS)
+                         for parameter in page["Parameters"])
+    except ClientError as error:
+        print(f"Could not check that MediaConvert is offered in {target.region} ({error.response['Error']['Code']} "
+              f"on ssm:GetParametersByPath); labs 2 and 3 need it.")
+        return
+    if target.region not in regions:
+        raise TargetError(f"MediaConvert, which labs 2 and 3 use, is not offered in {target.region}. Set "
+                          f"{REGION_VARIABLE} to one of: {', '.join(regions)}. Nothing was created.")

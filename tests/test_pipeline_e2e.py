@@ -141,9 +141,28 @@ def test_a_text_file_named_mp4_ends_as_an_error_on_its_item(pipeline):
     assert head["ContentLength"] == len(b"a text file, named like a video\n")
 
 
+def test_failed_jobs_of_other_stacks_create_nothing(pipeline):
+    # The failed-job queue can receive another stack's job, or a job submitted by hand: neither is this table's.
+    target, outputs, _ = pipeline
+
+    def failed_job(user_metadata):
+        detail = {"status": "ERROR", "jobId": "1700000000000-other", "errorCode": 1010, "errorMessage": "bad input",
+                  "userMetadata": user_metadata}
+        return {"eventSource": "aws:sqs", "body": json.dumps({"detail": detail})}
+
+    event = {"Records": [failed_job({"videoId": "someone else's clip"}), failed_job({})]}
+    response = target.client("lambda").invoke(FunctionName=outputs["ExtractFunctionName"],
+                                              Payload=json.dumps(event).encode())
+    assert "FunctionError" not in response, response["Payload"].read()
+    table = target.resource("dynamodb").Table(outputs["VideosTableName"])
+    assert "Item" not in table.get_item(Key={"id": "someone else's clip"})
+    assert item(target, outputs, "notes")["status"] == "ERROR"  # its own failure is still recorded
+
+
 def test_teardown_leaves_nothing_tagged(pipeline):
     target, _, _ = pipeline
     assert stacks.leftovers(target, STACK)  # the scan does see the live stack
     stacks.teardown(target, STACK)
     assert stacks.leftovers(target) == []
     assert target.client("s3").list_buckets()["Buckets"] == []
+

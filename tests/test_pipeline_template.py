@@ -49,3 +49,15 @@ def test_buckets_are_private_and_encrypted(resources):
         assert all(props["PublicAccessBlockConfiguration"].values()), name
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"], name
         assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}], name
+
+
+def test_create_job_is_granted_on_this_accounts_mediaconvert_resources_in_this_region(resources):
+    # Certain whether or not IAM evaluates CreateJob against queues/Default when no queue is named.
+    [grant] = [s for _, s in statements(resources) if s["Action"] == "mediaconvert:CreateJob"]
+    assert grant["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:mediaconvert:${AWS::Region}:${AWS::AccountId}:*"}
+
+
+def test_failed_job_events_that_keep_failing_are_parked_in_a_dead_letter_queue(resources):
+    redrive = resources["JobEventsQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["JobEventsDeadLetterQueue", "Arn"]}
+    assert 1 <= redrive["maxReceiveCount"] <= 10

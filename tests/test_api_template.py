@@ -109,3 +109,10 @@ def test_on_aws_the_api_is_deployed_with_the_templates_layer_defaults(monkeypatc
     aws = SimpleNamespace(is_local=False, region="eu-west-1")
     catalogue.deploy(aws, "api", {"VideosTableName": "t", "UploadBucketName": "u", "TranscodedBucketName": "v"})
     assert sent == {"VideosTableName": "t", "UploadBucketName": "u", "TranscodedBucketName": "v"}
+
+
+def test_the_stage_is_throttled_to_what_a_lab_needs():
+    deployment = load_template(TEMPLATE.read_text())["Resources"]["Deployment"]["Properties"]
+    [settings] = deployment["StageDescription"]["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    assert settings["ThrottlingRateLimit"] <= 10 and settings["ThrottlingBurstLimit"] <= 20

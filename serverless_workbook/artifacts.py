@@ -47,10 +47,7 @@ def _ensure_bucket(target: Any, bucket: str, tags: dict[str, str]) -> None:
     except s3.exceptions.ClientError as error:
         if error.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
             raise
-    create = {"Bucket": bucket}
-    if target.region != "us-east-1":
-        create["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-    s3.create_bucket(**create)
+    target.create_bucket(bucket)
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={

@@ -13,13 +13,13 @@ and serves the API until Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import stacks
+from .localcloud import public_parameters
 from .localcloud.apigateway import LocalApi
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,37 +28,33 @@ PIPELINE_CODE = {"TranscodeCodeKey": ROOT / "functions" / "transcode_video",
                  "ExtractCodeKey": ROOT / "functions" / "extract_metadata"}
 API_TEMPLATE = ROOT / "templates" / "video-api.yaml"
 API_CODE = ROOT / "functions" / "video_api"
-# The local cloud has the library installed; a real Lambda gets it from this layer.
-LAYER_VARIABLE = "WORKBOOK_POWERTOOLS_LAYER_ARN"
 
 
-def deploy(target: Any, stack_name: str, pipeline: dict[str, str], powertools_layer_arn: str = "",
-           progress: bool = True, code: str | Path = API_CODE) -> dict[str, str]:
+def deploy(target: Any, stack_name: str, pipeline: dict[str, str], progress: bool = True,
+           code: str | Path = API_CODE) -> dict[str, str]:
     """Deploy the API stack over a deployed pipeline's table and buckets; return its outputs.
 
-    On AWS the function needs the Powertools for AWS Lambda (Python) v3 layer of your region: pass its ARN,
-    or set WORKBOOK_POWERTOOLS_LAYER_ARN once for every deploy (the labs' checks deploy trial stacks too).
+    On AWS the function gets the Powertools for AWS Lambda (Python) v3 layer that AWS publishes for the region
+    (the template resolves it from AWS's public SSM parameter); the local cloud's runtime has the library already.
     `code` is the function's folder: the reference by default, a lab's own version otherwise.
     """
-    powertools_layer_arn = powertools_layer_arn or os.environ.get(LAYER_VARIABLE, "")
-    if not target.is_local and not powertools_layer_arn:
-        raise ValueError(f"On AWS the API function needs the Powertools for AWS Lambda (Python) v3 layer: set "
-                         f"{LAYER_VARIABLE} to its ARN for region {target.region}. Nothing was deployed.")
     parameters = {
         "VideosTableName": pipeline["VideosTableName"],
         "UploadBucketName": pipeline["UploadBucketName"],
         "TranscodedBucketName": pipeline["TranscodedBucketName"],
-        "PowertoolsLayerArn": powertools_layer_arn,
     }
+    if target.is_local:
+        public_parameters.install(target.account_id, target.region)
+        parameters["AttachPowertoolsLayer"] = "false"
     return stacks.deploy(target, stack_name, API_TEMPLATE, parameters=parameters, code={"ApiCodeKey": code},
                          progress=progress)
 
 
-def deploy_with_pipeline(target: Any, pipeline_stack: str, api_stack: str, powertools_layer_arn: str = "",
+def deploy_with_pipeline(target: Any, pipeline_stack: str, api_stack: str,
                          progress: bool = True) -> tuple[dict[str, str], dict[str, str]]:
     """Deploy the video pipeline, then the API over it; return both stacks' outputs."""
     pipeline = stacks.deploy(target, pipeline_stack, PIPELINE_TEMPLATE, code=PIPELINE_CODE, progress=progress)
-    return pipeline, deploy(target, api_stack, pipeline, powertools_layer_arn, progress)
+    return pipeline, deploy(target, api_stack, pipeline, progress)
 
 
 def sign_up(target: Any, api: dict[str, str], email: str, password: str) -> None:

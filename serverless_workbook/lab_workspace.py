@@ -155,6 +155,11 @@ def lint(template: dict[str, Any]) -> list[str]:
     return [f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW"]
 
 
+# What AWSLambdaBasicExecutionRole grants, inline: moto does not load AWS managed policies.
+LOGS_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]})
+
+
 @contextlib.contextmanager
 def trial_function(target: Any, folder: Path, environment: dict[str, str], timeout: int = 30) -> Iterator[Any]:
     """Deploy a handler folder as a throwaway Lambda function; yield invoke(event) -> (payload, error, log)."""
@@ -164,11 +169,15 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
     with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
         lam.delete_function(FunctionName=name)
     with contextlib.suppress(iam.exceptions.NoSuchEntityException):
+        iam.delete_role_policy(RoleName=name, PolicyName="logs")
+    with contextlib.suppress(iam.exceptions.NoSuchEntityException):
         iam.delete_role(RoleName=name)
     role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
     }))["Role"]["Arn"]
+    # Without it, AWS runs the function but drops its logs, and the checks read the logs.
+    iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=LOGS_POLICY)
     try:
         lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=role,
                             Code={"ZipFile": zip_folder(folder)}, Timeout=timeout,
@@ -180,6 +189,7 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
             with contextlib.suppress(target.client("logs").exceptions.ResourceNotFoundException):
                 target.client("logs").delete_log_group(logGroupName=f"/aws/lambda/{name}")
     finally:
+        iam.delete_role_policy(RoleName=name, PolicyName="logs")
         iam.delete_role(RoleName=name)
 
 
@@ -276,12 +286,12 @@ def _local_cloud(target: Any) -> Iterator[Any]:
 @contextlib.contextmanager
 def scratch(target: Any) -> Iterator[Scratch]:
     with _local_cloud(target) as cloud:
-        s3, dynamodb = cloud.client("s3"), cloud.client("dynamodb")
+        dynamodb = cloud.client("dynamodb")
         box = Scratch(cloud, "lab-check-uploads", "lab-check-transcoded", "lab-check-videos",
                       f"arn:aws:iam::{cloud.account_id}:role/lab-check-mediaconvert")
         _remove_scratch(cloud, box)  # what a check interrupted before its clean-up left behind
         for bucket in (box.uploads, box.transcoded):
-            s3.create_bucket(Bucket=bucket)
+            cloud.create_bucket(bucket)
         dynamodb.create_table(TableName=box.table, BillingMode="PAY_PER_REQUEST",
                               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                               KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])

@@ -52,16 +52,19 @@ class Probe:
     size: int
 
 
-def generate_clip(path: str | Path, seconds: float = 5, width: int = 640, height: int = 360, fps: int = 25) -> Path:
-    """Write a deterministic H.264/AAC test card with a 440 Hz tone (no copyrighted footage)."""
+def generate_clip(path: str | Path, seconds: float = 5, width: int = 640, height: int = 360, fps: int = 25,
+                  audio: bool = True) -> Path:
+    """Write a deterministic H.264/AAC test card with a 440 Hz tone (no copyrighted footage);
+    audio=False leaves the tone out, as in a screen recording with no audio track."""
     path = Path(path)
+    tone_input = ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"] if audio else []
+    tone_codec = ["-c:a", "aac", "-b:a", encode_setting("96k"), "-shortest"] if audio else []
     subprocess.run(
         [
             FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate={fps}:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate={fps}:duration={seconds}", *tone_input,
             "-c:v", "libx264", "-preset", encode_setting("veryfast"), "-pix_fmt", "yuv420p", "-threads", "1",
-            "-c:a", "aac", "-b:a", encode_setting("96k"), "-shortest", *BITEXACT, str(path),
+            *tone_codec, *BITEXACT, str(path),
         ],
         check=True,
     )

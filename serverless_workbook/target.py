@@ -5,6 +5,10 @@
 
 A real account is used only when WORKBOOK_TARGET=aws is set AND
 WORKBOOK_AWS_ACCOUNT_ID names the account the credentials belong to.
+
+WORKBOOK_TARGET=local-server is the AWS-shaped rehearsal: moto over HTTP, in the
+region WORKBOOK_AWS_REGION names and the account MOTO_ACCOUNT_ID names, so code
+that assumes us-east-1 or moto's default account fails here rather than on AWS.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from . import localcloud
 from .localcloud.mediaconvert import JobStore
@@ -31,6 +37,16 @@ FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": LOCAL_REGION,
 }
+# Presigned URLs must work in every region: new buckets refuse SigV2, and the global host
+# (bucket.s3.amazonaws.com) redirects outside us-east-1, after which the signature no longer matches.
+# SigV4 for the regional virtual-hosted host, us-east-1's too (s3.us-east-1.amazonaws.com, not the global
+# host); an IP endpoint (the local server) stays path-style.
+S3_CONFIG = Config(signature_version="s3v4",
+                   s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"})
+# AWS lists the regions of each service in public SSM parameters (Systems Manager User Guide, "Querying for AWS
+# Regions, endpoints, and more using Parameter Store": https://docs.aws.amazon.com/systems-manager/latest/userguide/
+# parameter-store-public-parameters-global-infrastructure.html); moto carries a copy of them.
+MEDIACONVERT_REGIONS = "/aws/service/global-infrastructure/services/mediaconvert/regions"
 OPT_IN_HELP = (
     f"To use a real AWS account, set {TARGET_VARIABLE}=aws and {ACCOUNT_VARIABLE}=<your 12-digit account id> "
     f"(optionally {REGION_VARIABLE}), with credentials for that account, then call connect() again."
@@ -56,10 +72,16 @@ class Target:
         return self.name != "aws"
 
     def client(self, service: str, **kwargs: Any) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint_url, **kwargs)
+        return self.session.client(service, endpoint_url=self.endpoint_url, **_configured(service, kwargs))
 
     def resource(self, service: str, **kwargs: Any) -> Any:
-        return self.session.resource(service, endpoint_url=self.endpoint_url, **kwargs)
+        return self.session.resource(service, endpoint_url=self.endpoint_url, **_configured(service, kwargs))
+
+    def create_bucket(self, name: str) -> None:
+        """Create a bucket in this target's region: S3 refuses a request to a regional endpoint without the
+        matching LocationConstraint, and refuses us-east-1 as a constraint."""
+        location = {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
+        self.client("s3").create_bucket(Bucket=name, **location)
 
     def wait_for_jobs(self, timeout: float = 120) -> None:
         """Wait until the local MediaConvert has no job left to run and the local SQS pollers have delivered
@@ -80,6 +102,14 @@ class Target:
         return f"Target: {where} | account {self.account_id} | region {self.region}"
 
 
+def _configured(service: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """S3 clients sign as S3_CONFIG says, unless the caller's own config says otherwise."""
+    if service != "s3":
+        return kwargs
+    config = kwargs.get("config")
+    return {**kwargs, "config": S3_CONFIG.merge(config) if config else S3_CONFIG}
+
+
 def connect(name: str | None = None) -> Target:
     """Return the target named by the argument or WORKBOOK_TARGET (default "local") and print it."""
     name = name or os.environ.get(TARGET_VARIABLE, "local")
@@ -91,8 +121,9 @@ def connect(name: str | None = None) -> Target:
 
 
 def _connect_local(server: bool) -> Target:
+    region = (os.environ.get(REGION_VARIABLE) or LOCAL_REGION) if server else LOCAL_REGION
     saved = {key: os.environ.get(key) for key in FAKE_CREDENTIALS}
-    os.environ.update(FAKE_CREDENTIALS)
+    os.environ.update(FAKE_CREDENTIALS, AWS_DEFAULT_REGION=region)
     stop = [lambda: _restore_environment(saved)]
     endpoint_url = None
     if server:
@@ -109,9 +140,15 @@ def _connect_local(server: bool) -> Target:
     stop.append(localcloud.uninstall)
     stop.append(jobs.clear)
     stop.append(jobs.wait_idle)
-    session = boto3.session.Session(region_name=LOCAL_REGION)
+    session = boto3.session.Session(region_name=region)
     account = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
-    target = Target("local-server" if server else "local", account, LOCAL_REGION, session, endpoint_url, jobs, stop)
+    target = Target("local-server" if server else "local", account, region, session, endpoint_url, jobs, stop)
+    if server:
+        try:
+            _check_mediaconvert_region(target)
+        except TargetError:
+            target.close()
+            raise
     # A notebook kernel rarely calls close(); this still removes the unzipped code folders when it exits.
     atexit.register(target.close)
     return target
@@ -140,4 +177,22 @@ def _connect_aws() -> Target:
             f"Your credentials belong to account {actual}, but {ACCOUNT_VARIABLE}={expected}. "
             "Nothing was created. Fix the variable or the credentials."
         )
-    return Target("aws", actual, region, session)
+    target = Target("aws", actual, region, session)
+    _check_mediaconvert_region(target)
+    return target
+
+
+def _check_mediaconvert_region(target: Target) -> None:
+    """Refuse a region without MediaConvert, which labs 2 and 3 transcode with, before anything is created."""
+    ssm = target.client("ssm")
+    try:
+        regions = sorted(parameter["Value"]
+                         for page in ssm.get_paginator("get_parameters_by_path").paginate(Path=MEDIACONVERT_REGIONS)
+                         for parameter in page["Parameters"])
+    except ClientError as error:
+        print(f"Could not check that MediaConvert is offered in {target.region} ({error.response['Error']['Code']} "
+              f"on ssm:GetParametersByPath); labs 2 and 3 need it.")
+        return
+    if target.region not in regions:
+        raise TargetError(f"MediaConvert, which labs 2 and 3 use, is not offered in {target.region}. Set "
+                          f"{REGION_VARIABLE} to one of: {', '.join(regions)}. Nothing was created.")

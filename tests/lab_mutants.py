@@ -114,6 +114,10 @@ LAB02 = [
             ('"renditions": {}})\n', '"renditions": {}})\n        except Exception as error:\n'
                                      '            print(f"Could not record {key}: {error}")\n')),
            "let the error raise"),
+    Mutant("2.1", "the book's metadata only, no stack marker", "mistake",
+           (('UserMetadata={"videoId": video_id, "sourceKey": key, "transcodedBucket": TRANSCODED}',
+             'UserMetadata={"videoId": video_id, "sourceKey": key}'),),
+           "UserMetadata transcodedBucket"),
     Mutant("2.1", "the workbook's table of outputs", "shortcut",
            (("import boto3\n", "import boto3\nfrom serverless_workbook.pipeline_run import BOOK_RENDITIONS\n"),
             ("[output(*rendition) for rendition in RENDITIONS]",

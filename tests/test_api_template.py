@@ -89,12 +89,30 @@ def test_the_openapi_limits_are_the_handlers():
     assert (limit["maximum"], limit["default"]) == (constants["MAX_PAGE_SIZE"], constants["DEFAULT_PAGE_SIZE"])
 
 
-def test_deploying_the_api_to_aws_without_the_powertools_layer_is_refused_before_anything_is_created(monkeypatch):
+def test_the_powertools_layer_is_resolved_from_awss_public_parameter_by_default():
+    # Powertools' documented public parameter for x86_64 and the functions' runtime: no ARN typed by hand on AWS.
+    template = load_template(TEMPLATE.read_text())
+    layer = template["Parameters"]["PowertoolsLayerArn"]
+    assert layer["Type"] == "AWS::SSM::Parameter::Value<String>"
+    runtime = template["Resources"]["ApiFunction"]["Properties"]["Runtime"]
+    assert layer["Default"] == f"/aws/service/powertools/python/x86_64/{runtime}/latest"
+    assert template["Parameters"]["AttachPowertoolsLayer"]["Default"] == "true"
+
+
+def test_on_aws_the_api_is_deployed_with_the_templates_layer_defaults(monkeypatch):
     from types import SimpleNamespace
 
     from serverless_workbook import catalogue
 
-    monkeypatch.delenv(catalogue.LAYER_VARIABLE, raising=False)
+    sent = {}
+    monkeypatch.setattr(catalogue.stacks, "deploy", lambda *args, parameters, **kwargs: sent.update(parameters))
     aws = SimpleNamespace(is_local=False, region="eu-west-1")
-    with pytest.raises(ValueError, match="WORKBOOK_POWERTOOLS_LAYER_ARN.*eu-west-1.*Nothing was deployed"):
-        catalogue.deploy(aws, "api", {"VideosTableName": "t", "UploadBucketName": "u", "TranscodedBucketName": "v"})
+    catalogue.deploy(aws, "api", {"VideosTableName": "t", "UploadBucketName": "u", "TranscodedBucketName": "v"})
+    assert sent == {"VideosTableName": "t", "UploadBucketName": "u", "TranscodedBucketName": "v"}
+
+
+def test_the_stage_is_throttled_to_what_a_lab_needs():
+    deployment = load_template(TEMPLATE.read_text())["Resources"]["Deployment"]["Properties"]
+    [settings] = deployment["StageDescription"]["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    assert settings["ThrottlingRateLimit"] <= 10 and settings["ThrottlingBurstLimit"] <= 20

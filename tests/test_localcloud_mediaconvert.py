@@ -107,10 +107,35 @@ def test_a_non_video_input_ends_in_error_with_a_message(mediaconvert):
     assert job["ErrorCode"] == 1010
 
 
-def test_a_missing_audio_track_ends_in_error(mediaconvert):
-    job = mediaconvert.create_job(Role=ROLE, Settings=settings(selector={"Tracks": [3]}))["Job"]
+# MediaConvert's API reference, AudioSelector.DefaultSelection: outputs whose input audio is missing use the default
+# selector, "If you don't set a default, those outputs have no audio."
+def test_a_missing_audio_track_falls_back_to_the_default_selector(target, mediaconvert, tmp_path):
+    job_settings = settings(selector={"Tracks": [3]})
+    job_settings["Inputs"][0]["AudioSelectors"]["Audio Selector 2"] = {"DefaultSelection": "DEFAULT", "Tracks": [1]}
+    job = mediaconvert.create_job(Role=ROLE, Settings=job_settings)["Job"]
     job, _ = finished(mediaconvert, job["Id"])
-    assert job["Status"] == "ERROR" and "track 3" in job["ErrorMessage"]
+    assert job["Status"] == "COMPLETE"
+    target.client("s3").download_file(OUTPUT, "out/clip-small.mp4", str(tmp_path / "out.mp4"))
+    assert media.probe(tmp_path / "out.mp4").audio_codec == "aac"
+
+
+def test_an_input_without_audio_gives_video_outputs_without_audio(target, mediaconvert, tmp_path):
+    silent = media.generate_clip(tmp_path / "silent.mp4", seconds=1, width=320, height=240, fps=10, audio=False)
+    target.client("s3").upload_file(str(silent), SOURCE, "in/silent.mp4")
+    s3 = target.client("s3")
+    job = mediaconvert.create_job(Role=ROLE, Settings=settings(key="in/silent.mp4", outputs=[mp4("-a", 320, 240)]))["Job"]
+    job, _ = finished(mediaconvert, job["Id"])
+    assert job["Status"] == "COMPLETE", job.get("ErrorMessage")
+    s3.download_file(OUTPUT, "out/silent-a.mp4", str(tmp_path / "out.mp4"))
+    probe = media.probe(tmp_path / "out.mp4")
+    assert (probe.width, probe.height, probe.video_codec, probe.audio_tracks) == (320, 240, "h264", 0)
+    # An HLS master playlist names only the codecs its variants carry.
+    job = mediaconvert.create_job(Role=ROLE, Settings=settings(
+        key="in/silent.mp4", outputs=[mp4("_240", 320, 240, container="M3U8")], group_type="HLS_GROUP_SETTINGS",
+        destination=f"s3://{OUTPUT}/silent-hls/show"))["Job"]
+    assert finished(mediaconvert, job["Id"])[0]["Status"] == "COMPLETE"
+    master = s3.get_object(Bucket=OUTPUT, Key="silent-hls/show.m3u8")["Body"].read().decode()
+    assert "avc1." in master and "mp4a" not in master
 
 
 def test_an_unsupported_setting_is_refused_by_name(mediaconvert):

@@ -65,3 +65,37 @@ def test_aws_with_the_matching_account_is_accepted(monkeypatch, capsys):
     target = connect()
     assert not target.is_local and target.endpoint_url is None
     assert capsys.readouterr().out == "Target: AWS | account 123456789012 | region eu-west-1\n"
+
+
+def test_the_local_server_takes_the_region_and_account_it_is_given(monkeypatch, capsys):
+    # The AWS-shaped rehearsal: what assumes us-east-1 or moto's default account fails here, not on AWS.
+    monkeypatch.setenv(TARGET_VARIABLE, "local-server")
+    monkeypatch.setenv("WORKBOOK_AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "210987654321")
+    target = connect()
+    try:
+        assert capsys.readouterr().out == (
+            "Target: local cloud (moto server over HTTP) | account 210987654321 | region eu-west-1\n")
+        target.create_bucket("rehearsal")
+        assert target.client("s3").get_bucket_location(Bucket="rehearsal")["LocationConstraint"] == "eu-west-1"
+        url = target.client("s3").generate_presigned_url("get_object", Params={"Bucket": "rehearsal", "Key": "a"})
+        assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url and "%2Feu-west-1%2Fs3%2F" in url
+    finally:
+        target.close()
+
+
+def test_a_region_without_mediaconvert_is_refused_with_the_regions_that_have_it(monkeypatch):
+    monkeypatch.setenv(TARGET_VARIABLE, "local-server")
+    monkeypatch.setenv("WORKBOOK_AWS_REGION", "il-central-1")
+    with pytest.raises(TargetError, match=r"not offered in il-central-1\. Set WORKBOOK_AWS_REGION to one of: "
+                                          r"af-south-1, .*eu-west-1, .*us-west-2\. Nothing was created"):
+        connect()
+
+
+@mock_aws
+def test_aws_in_a_region_without_mediaconvert_is_refused(monkeypatch):
+    monkeypatch.setenv(TARGET_VARIABLE, "aws")
+    monkeypatch.setenv(ACCOUNT_VARIABLE, "123456789012")
+    monkeypatch.setenv("WORKBOOK_AWS_REGION", "il-central-1")
+    with pytest.raises(TargetError, match="MediaConvert, which labs 2 and 3 use, is not offered in il-central-1"):
+        connect()

@@ -17,6 +17,8 @@ STACK = "video-e2e"
 VIDEO_KEY = "uploads/My clip (1) é.mp4"
 VIDEO_ID = "My clip (1) é"
 TEXT_KEY = "uploads/notes.mp4"
+# A screen recording has no audio track: MediaConvert still makes every rendition, without audio.
+SILENT_KEY, SILENT_ID = "uploads/screen recording.mp4", "screen recording"
 # The book's renditions: NameModifier -> (width, height).
 RENDITIONS = {"-1080p": (1920, 1080), "-720p": (1280, 720), "-480p": (640, 480)}
 
@@ -34,6 +36,8 @@ def pipeline(request, tmp_path_factory):
         clip = media.generate_clip(work / "clip.mp4", seconds=5, width=320, height=240, fps=10)
         s3 = target.client("s3")
         s3.upload_file(str(clip), outputs["UploadBucketName"], VIDEO_KEY)
+        silent = media.generate_clip(work / "silent.mp4", seconds=1, width=320, height=240, fps=10, audio=False)
+        s3.upload_file(str(silent), outputs["UploadBucketName"], SILENT_KEY)
         s3.put_object(Bucket=outputs["UploadBucketName"], Key=TEXT_KEY, Body=b"a text file, named like a video\n")
         target.wait_for_jobs()
         yield target, outputs, work
@@ -41,8 +45,8 @@ def pipeline(request, tmp_path_factory):
         target.close()
 
 
-def rendition_keys(target, outputs):
-    listing = target.client("s3").list_objects_v2(Bucket=outputs["TranscodedBucketName"], Prefix=f"{VIDEO_ID}/")
+def rendition_keys(target, outputs, video_id=VIDEO_ID):
+    listing = target.client("s3").list_objects_v2(Bucket=outputs["TranscodedBucketName"], Prefix=f"{video_id}/")
     return sorted(o["Key"] for o in listing.get("Contents", []))
 
 
@@ -62,6 +66,20 @@ def test_three_renditions_with_the_books_dimensions(pipeline):
         assert (probe.width, probe.height) == (width, height)
         assert (probe.video_codec, probe.audio_codec) == ("h264", "aac")
         assert probe.duration == pytest.approx(5, abs=0.1)
+
+
+def test_a_video_without_audio_gives_three_playable_renditions_without_audio(pipeline):
+    target, outputs, work = pipeline
+    assert item(target, outputs, SILENT_ID)["status"] == "COMPLETE"
+    keys = rendition_keys(target, outputs, SILENT_ID)
+    assert keys == sorted(f"{SILENT_ID}/{SILENT_ID}{modifier}.mp4" for modifier in RENDITIONS)
+    for modifier, (width, height) in RENDITIONS.items():
+        path = work / f"silent{modifier}.mp4"
+        target.client("s3").download_file(outputs["TranscodedBucketName"], f"{SILENT_ID}/{SILENT_ID}{modifier}.mp4",
+                                          str(path))
+        probe = media.probe(path)
+        assert (probe.width, probe.height, probe.video_codec, probe.audio_tracks) == (width, height, "h264", 0)
+        assert probe.duration == pytest.approx(1, abs=0.1)
 
 
 def test_the_videos_item_is_complete_and_matches_the_files(pipeline):
@@ -123,9 +141,28 @@ def test_a_text_file_named_mp4_ends_as_an_error_on_its_item(pipeline):
     assert head["ContentLength"] == len(b"a text file, named like a video\n")
 
 
+def test_failed_jobs_of_other_stacks_create_nothing(pipeline):
+    # The failed-job queue can receive another stack's job, or a job submitted by hand: neither is this table's.
+    target, outputs, _ = pipeline
+
+    def failed_job(user_metadata):
+        detail = {"status": "ERROR", "jobId": "1700000000000-other", "errorCode": 1010, "errorMessage": "bad input",
+                  "userMetadata": user_metadata}
+        return {"eventSource": "aws:sqs", "body": json.dumps({"detail": detail})}
+
+    event = {"Records": [failed_job({"videoId": "someone else's clip"}), failed_job({})]}
+    response = target.client("lambda").invoke(FunctionName=outputs["ExtractFunctionName"],
+                                              Payload=json.dumps(event).encode())
+    assert "FunctionError" not in response, response["Payload"].read()
+    table = target.resource("dynamodb").Table(outputs["VideosTableName"])
+    assert "Item" not in table.get_item(Key={"id": "someone else's clip"})
+    assert item(target, outputs, "notes")["status"] == "ERROR"  # its own failure is still recorded
+
+
 def test_teardown_leaves_nothing_tagged(pipeline):
     target, _, _ = pipeline
     assert stacks.leftovers(target, STACK)  # the scan does see the live stack
     stacks.teardown(target, STACK)
     assert stacks.leftovers(target) == []
     assert target.client("s3").list_buckets()["Buckets"] == []
+

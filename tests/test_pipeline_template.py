@@ -49,3 +49,47 @@ def test_buckets_are_private_and_encrypted(resources):
         assert all(props["PublicAccessBlockConfiguration"].values()), name
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"], name
         assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}], name
+
+
+def test_create_job_is_granted_on_this_accounts_mediaconvert_resources_in_this_region(resources):
+    # Certain whether or not IAM evaluates CreateJob against queues/Default when no queue is named.
+    [grant] = [s for _, s in statements(resources) if s["Action"] == "mediaconvert:CreateJob"]
+    assert grant["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:mediaconvert:${AWS::Region}:${AWS::AccountId}:*"}
+
+
+def test_failed_job_events_that_keep_failing_are_parked_in_a_dead_letter_queue(resources):
+    redrive = resources["JobEventsQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["JobEventsDeadLetterQueue", "Arn"]}
+    assert 1 <= redrive["maxReceiveCount"] <= 10
+
+
+def test_the_failed_job_rule_matches_only_this_stacks_failed_jobs(resources):
+    # The pattern as CloudFormation would resolve it for stack "video" in account 123456789012, tried by EventBridge.
+    import json
+
+    from moto import mock_aws
+    import boto3
+
+    pattern = resources["FailedJobRule"]["Properties"]["EventPattern"]
+    [marker] = pattern["detail"]["userMetadata"]["transcodedBucket"]
+    assert marker == {"Fn::Sub": "${AWS::StackName}-transcoded-${AWS::AccountId}"}
+    pattern["detail"]["userMetadata"]["transcodedBucket"] = ["video-transcoded-123456789012"]
+
+    with mock_aws():
+        # EventBridge itself decides: the rule, as resolved, delivers into a queue; what arrives matched.
+        events, sqs = boto3.client("events", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+        queue = sqs.create_queue(QueueName="failed-jobs")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="failed-jobs", EventPattern=json.dumps(pattern))
+        events.put_targets(Rule="failed-jobs", Targets=[{"Id": "queue", "Arn": arn}])
+        sent = {"ours": ("ERROR", {"videoId": "a", "transcodedBucket": "video-transcoded-123456789012"}),
+                "another stack's": ("ERROR", {"videoId": "b", "transcodedBucket": "other-transcoded-123456789012"}),
+                "hand-made": ("ERROR", {}),
+                "completed": ("COMPLETE", {"videoId": "c", "transcodedBucket": "video-transcoded-123456789012"})}
+        for name, (status, metadata) in sent.items():
+            events.put_events(Entries=[{"Source": "aws.mediaconvert", "DetailType": "MediaConvert Job State Change",
+                                        "Detail": json.dumps({"status": status, "userMetadata": metadata,
+                                                              "name": name})}])
+        received = [json.loads(m["Body"])["detail"]["name"]
+                    for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])]
+        assert received == ["ours"]

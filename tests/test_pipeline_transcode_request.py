@@ -60,7 +60,8 @@ def test_create_job_request_is_valid_for_the_real_api(app):
     } == BOOK_RENDITIONS
     assert {o["ContainerSettings"]["Container"] for o in outputs} == {"MP4"}
     assert {o["AudioDescriptions"][0]["CodecSettings"]["Codec"] for o in outputs} == {"AAC"}
-    assert sent["UserMetadata"] == {"videoId": "My clip (1) é", "sourceKey": "uploads/My clip (1) é.mp4"}
+    assert sent["UserMetadata"] == {"videoId": "My clip (1) é", "sourceKey": "uploads/My clip (1) é.mp4",
+                                    "transcodedBucket": "video-transcoded"}
 
 
 def test_the_same_path_rejects_an_invalid_job_document(app, monkeypatch):

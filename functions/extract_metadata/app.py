@@ -62,11 +62,13 @@ def parse_renditions(event: dict[str, Any]) -> list[Rendition]:
 
 
 def parse_failed_jobs(event: dict[str, Any]) -> list[FailedJob]:
-    """SQS records whose body is an EventBridge "MediaConvert Job State Change" event."""
+    """SQS records whose body is an EventBridge "MediaConvert Job State Change" event.
+
+    A job without the pipeline's metadata was not submitted by transcode-video: it is not ours to record."""
     failed = []
     for record in event["Records"]:
         detail = json.loads(record["body"])["detail"]
-        if detail["status"] == "ERROR":
+        if detail["status"] == "ERROR" and "videoId" in detail.get("userMetadata", {}):
             failed.append(
                 FailedJob(detail["userMetadata"]["videoId"], detail["jobId"], detail["errorCode"], detail["errorMessage"])
             )
@@ -109,12 +111,19 @@ def record_rendition(rendition: Rendition) -> None:
 
 
 def record_failure(job: FailedJob) -> None:
-    videos.update_item(
-        Key={"id": job.video_id},
-        UpdateExpression="SET #status = :error, errorCode = :code, errorMessage = :message",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":error": "ERROR", ":code": job.error_code, ":message": job.error_message},
-    )
+    # update_item creates a missing item: the condition keeps another stack's (or an old) job out of this table.
+    try:
+        videos.update_item(
+            Key={"id": job.video_id},
+            UpdateExpression="SET #status = :error, errorCode = :code, errorMessage = :message",
+            ConditionExpression="jobId = :job",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":error": "ERROR", ":code": job.error_code, ":message": job.error_message,
+                                       ":job": job.job_id},
+        )
+    except videos.meta.client.exceptions.ConditionalCheckFailedException:
+        logger.warning("MediaConvert job %s for %s is not one of this table's jobs; ignored", job.job_id, job.video_id)
+        return
     logger.error("MediaConvert job %s for %s failed: %s", job.job_id, job.video_id, job.error_message)
 
 

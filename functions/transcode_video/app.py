@@ -106,7 +106,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, list[str]]:
         job = mediaconvert.create_job(
             Role=MEDIACONVERT_ROLE_ARN,
             Settings=job_settings(upload),
-            UserMetadata={"videoId": upload.video_id, "sourceKey": upload.key},
+            # transcodedBucket marks the job as this stack's: the failed-job rule matches only it.
+            UserMetadata={"videoId": upload.video_id, "sourceKey": upload.key, "transcodedBucket": TRANSCODED_BUCKET},
         )["Job"]
         videos.put_item(
             Item={

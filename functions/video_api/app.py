@@ -50,8 +50,11 @@ RENDITION_NAME = re.compile(r"-(\d+p)\.mp4$")
 
 logger = Logger()
 app = APIGatewayRestResolver()
-# SigV4 URLs carry their lifetime (X-Amz-Expires), so a client can see when they expire.
-s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
+# SigV4 URLs carry their lifetime (X-Amz-Expires), so a client can see when they expire. New buckets refuse
+# SigV2, and the global host redirects outside us-east-1 (the signature then no longer matches): sign with SigV4
+# for the regional virtual-hosted endpoint, us-east-1's too (the region is the function's own, from AWS_REGION).
+s3 = boto3.client("s3", config=Config(signature_version="s3v4",
+                                      s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}))
 dynamodb = boto3.resource("dynamodb")
 videos = dynamodb.Table(os.environ["VIDEOS_TABLE"])
 # The pipeline writes the videos table and knows nothing of users, so who owns a video lives in the API's own table.

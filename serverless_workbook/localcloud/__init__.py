@@ -7,6 +7,7 @@ One module per gap, like moto's one package per service:
 - cloudformation: the template parts moto's CloudFormation ignores or skips;
 - cloudformation_types: resource types it lacks (Cognito, API Gateway authorizers);
 - apigateway: the deployed REST API served over HTTP, with its Cognito authorizer;
+- public_parameters: AWS's public SSM parameter for the Powertools layer, which templates resolve;
 - server: moto as an HTTP server, for the same flow over endpoint URLs.
 """
 from . import cloudformation_types, lambda_runtime, mediaconvert, sqs_poller

@@ -15,6 +15,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 import datetime
 import json
+import os
 import queue
 import tempfile
 import threading
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import botocore.handlers
+from moto.core import DEFAULT_ACCOUNT_ID
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -34,11 +36,15 @@ from . import transcoder
 from .mediaconvert_settings import UnsupportedSetting, check
 
 logger = logging.getLogger(__name__)
-ACCOUNT_ID = "123456789012"
 CONTENT_TYPES = {".mp4": "video/mp4", ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T"}
 # MediaConvert's error code for an input it cannot read, and one for everything else.
 ERROR_UNREADABLE_INPUT = 1010
 ERROR_INTERNAL = 1999
+
+
+def _account_id() -> str:
+    """The account moto answers as: MOTO_ACCOUNT_ID when set (the AWS-shaped rehearsal sets it), else moto's default."""
+    return os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT_ID)
 
 
 class ApiError(Exception):
@@ -184,7 +190,7 @@ class JobRun:
         job = self.job
         detail: dict[str, Any] = {
             "timestamp": int(time.time() * 1000),
-            "accountId": ACCOUNT_ID,
+            "accountId": _account_id(),
             "queue": job["Queue"],
             "jobId": job["Id"],
             "status": job["Status"],
@@ -262,11 +268,11 @@ class MediaConvertService:
         job_id = f"{int(time.time() * 1000)}-{uuid.uuid4().hex[:6]}"
         job = {
             "Id": job_id,
-            "Arn": f"arn:aws:mediaconvert:{region}:{ACCOUNT_ID}:jobs/{job_id}",
+            "Arn": f"arn:aws:mediaconvert:{region}:{_account_id()}:jobs/{job_id}",
             "Status": "SUBMITTED",
             "CreatedAt": _now(),
             "Role": params["Role"],
-            "Queue": params.get("Queue", f"arn:aws:mediaconvert:{region}:{ACCOUNT_ID}:queues/Default"),
+            "Queue": params.get("Queue", f"arn:aws:mediaconvert:{region}:{_account_id()}:queues/Default"),
             "Settings": copy.deepcopy(params["Settings"]),
             "UserMetadata": dict(params.get("UserMetadata", {})),
             "Timing": {"SubmitTime": _now()},

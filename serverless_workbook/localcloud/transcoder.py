@@ -26,7 +26,7 @@ AAC_CODEC = "mp4a.40.2"
 
 
 class InputError(RuntimeError):
-    """The input cannot be transcoded (not a video, or a selected audio track is missing)."""
+    """The input cannot be transcoded (not a video, or ffmpeg failed on it)."""
 
 
 @dataclass
@@ -53,14 +53,19 @@ class OutputFile:
         audio = sum(
             d["CodecSettings"]["AacSettings"].get("Bitrate", DEFAULT_AUDIO_BITRATE)
             for d in self.settings.get("AudioDescriptions", [])
-        )
+        ) if self.has_audio else 0
         return (h264.get("MaxBitrate") or h264.get("Bitrate", DEFAULT_BITRATE)) + audio
 
     @property
     def codecs(self) -> str:
         h264 = self.settings["VideoDescription"]["CodecSettings"]["H264Settings"]
         video = AVC_CODECS[h264.get("CodecProfile", "HIGH")]
-        return f"{video},{AAC_CODEC}" if self.settings.get("AudioDescriptions") else video
+        return f"{video},{AAC_CODEC}" if self.has_audio else video
+
+    @property
+    def has_audio(self) -> bool:
+        # Once encoded, the file says: an output whose audio the input lacked has none (see audio_selectors).
+        return bool(self.probe.audio_tracks if self.probe else self.settings.get("AudioDescriptions"))
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -149,30 +154,40 @@ def _video_args(video: dict[str, Any], source: media.Probe) -> list[str]:
     return args
 
 
-def _audio_args(output: dict[str, Any], selectors: dict[str, str]) -> list[str]:
+def _audio_args(output: dict[str, Any], selectors: dict[str, str | None]) -> list[str]:
     args = []
-    for index, description in enumerate(output.get("AudioDescriptions", [])):
+    index = 0
+    for description in output.get("AudioDescriptions", []):
         source = description.get("AudioSourceName", "Audio Selector 1")
         if source not in selectors:
             raise UnsupportedSetting("AudioDescriptions.AudioSourceName", f"no audio selector named {source!r}")
+        if selectors[source] is None:
+            continue  # no audio for this description, as MediaConvert does (see audio_selectors)
         aac = description["CodecSettings"]["AacSettings"]
         channels = "1" if aac.get("CodingMode") == "CODING_MODE_1_0" else "2"
         args += ["-map", selectors[source], f"-c:a:{index}", "aac",
                  f"-b:a:{index}", str(aac.get("Bitrate", DEFAULT_AUDIO_BITRATE)),
                  f"-ar:a:{index}", str(aac.get("SampleRate", DEFAULT_SAMPLE_RATE)), f"-ac:a:{index}", channels]
+        index += 1
     return args
 
 
-def audio_selectors(job_input: dict[str, Any], source: media.Probe) -> dict[str, str]:
-    """Map each audio selector name to an ffmpeg stream specifier, checking the track exists."""
+def audio_selectors(job_input: dict[str, Any], source: media.Probe) -> dict[str, str | None]:
+    """Map each audio selector name to an ffmpeg stream specifier, or None where the input has no such track.
+
+    A missing track is not an error. MediaConvert's API reference, AudioSelector.DefaultSelection
+    (https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-audioselector-defaultselection):
+    "The service uses this default for outputs where it can't find the specified input audio. If you don't set a
+    default, those outputs have no audio." So a silent screen recording still gives every video output.
+    """
     tracks = source.audio_tracks
-    selectors = {}
+    found = {}
     for name, selector in job_input.get("AudioSelectors", {}).items():
         track = selector.get("Tracks", [1])[0]
-        if track > tracks:
-            raise InputError(f"Audio selector {name!r} asks for track {track}, the input has {tracks} audio track(s)")
-        selectors[name] = f"0:a:{track - 1}"
-    return selectors
+        found[name] = f"0:a:{track - 1}" if track <= tracks else None
+    default = next((found[name] for name, selector in job_input.get("AudioSelectors", {}).items()
+                    if selector.get("DefaultSelection") == "DEFAULT" and found[name]), None)
+    return {name: specifier or default for name, specifier in found.items()}
 
 
 def ffmpeg_command(outputs: list[OutputFile], job_input: dict[str, Any], source_path: Path, source: media.Probe) -> list[str]:

@@ -11,9 +11,12 @@ One module per gap, like moto's one package per service:
 from . import cloudformation_types, lambda_runtime, mediaconvert
 
 
-def install(endpoint_url: str | None = None) -> mediaconvert.JobStore:
-    """Install every runtime gap filler; return the MediaConvert job store."""
-    lambda_runtime.install(endpoint_url)
+def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -> mediaconvert.JobStore:
+    """Install every runtime gap filler; return the MediaConvert job store.
+
+    concurrent_lambdas runs each invocation in a sandbox process (needs endpoint_url, moto's server).
+    """
+    lambda_runtime.install(endpoint_url, concurrent=concurrent_lambdas)
     # Added to moto's type map for good: a registered type is inert until a template uses it.
     cloudformation_types.install()
     return mediaconvert.install()

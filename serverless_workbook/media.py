@@ -52,15 +52,21 @@ class Probe:
     size: int
 
 
-def generate_clip(path: str | Path, seconds: float = 5, width: int = 640, height: int = 360, fps: int = 25) -> Path:
-    """Write a deterministic H.264/AAC test card with a 440 Hz tone (no copyrighted footage)."""
+def generate_clip(path: str | Path, seconds: float = 5, width: int = 640, height: int = 360, fps: int = 25,
+                  keyframe_seconds: float | None = None) -> Path:
+    """Write a deterministic H.264/AAC test card with a 440 Hz tone (no copyrighted footage).
+
+    keyframe_seconds puts a keyframe that often (x264's default is every 250 frames), which is
+    where a stream-copy split can cut.
+    """
     path = Path(path)
+    gop = ["-g", str(round(fps * keyframe_seconds))] if keyframe_seconds else []
     subprocess.run(
         [
             FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate={fps}:duration={seconds}",
             "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
-            "-c:v", "libx264", "-preset", encode_setting("veryfast"), "-pix_fmt", "yuv420p", "-threads", "1",
+            "-c:v", "libx264", "-preset", encode_setting("veryfast"), "-pix_fmt", "yuv420p", "-threads", "1", *gop,
             "-c:a", "aac", "-b:a", encode_setting("96k"), "-shortest", *BITEXACT, str(path),
         ],
         check=True,

@@ -1,0 +1,177 @@
+"""Split, encode in parallel, merge: the template's state machine on the local cloud, checked on the real output."""
+import json
+import subprocess
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import cfnlint.api
+import pytest
+
+from serverless_workbook import media, stacks
+from serverless_workbook.localcloud import stepfunctions
+from serverless_workbook.localcloud.cloudformation import load_template
+from serverless_workbook.target import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
+CODE = {"ParallelEncodeCodeKey": ROOT / "functions" / "parallel_encode"}
+SECONDS, FPS = 6, 25
+
+
+def run_execution(target, outputs, event, timeout=120):
+    sfn = target.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=outputs["StateMachineArn"], input=json.dumps(event))["executionArn"]
+    deadline = time.monotonic() + timeout
+    while (description := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the execution is still running"
+        time.sleep(0.1)
+    return description, sfn.get_execution_history(executionArn=execution)["events"]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return media.generate_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=SECONDS, fps=FPS,
+                               keyframe_seconds=1)
+
+
+@pytest.fixture(scope="module")
+def encoded(clip, tmp_path_factory):
+    """One execution with three segments on the concurrent local cloud: its description, history and output."""
+    target = connect("local-server", concurrent_lambdas=True)
+    try:
+        outputs = stacks.deploy(target, "parallel", TEMPLATE, code=CODE, progress=False)
+        bucket = outputs["MediaBucketName"]
+        target.client("s3").upload_file(str(clip), bucket, "uploads/clip.mp4")
+        description, history = run_execution(target, outputs, {"bucket": bucket, "key": "uploads/clip.mp4",
+                                                                "segments": 3})
+        merged = tmp_path_factory.mktemp("merged") / "merged.mp4"
+        if description["status"] == "SUCCEEDED":
+            target.client("s3").download_file(bucket, "encoded/clip.mp4", str(merged))
+        bad_input, _ = run_execution(target, outputs, {"bucket": bucket, "key": "uploads/clip.mp4", "segments": 0})
+        stacks.teardown(target, "parallel")
+        leftovers = stacks.leftovers(target, "parallel")
+    finally:
+        target.close()
+    return {"description": description, "history": history, "merged": merged, "bad_input": bad_input,
+            "leftovers": leftovers}
+
+
+def test_the_execution_succeeds_with_three_segments(encoded):
+    assert encoded["description"]["status"] == "SUCCEEDED", encoded["description"].get("cause")
+    assert json.loads(encoded["description"]["output"])["segments"] == 3
+
+
+def test_the_merged_file_plays_to_the_end(encoded):
+    decode = subprocess.run([media.FFMPEG, "-nostdin", "-v", "error", "-i", str(encoded["merged"]), "-f", "null", "-"],
+                            capture_output=True, text=True)
+    assert decode.returncode == 0 and decode.stderr == "", decode.stderr
+
+
+def test_the_duration_matches_the_source_within_a_frame(encoded, clip):
+    merged, source = media.probe(encoded["merged"]), media.probe(clip)
+    assert abs(merged.duration - source.duration) <= 1 / FPS
+    assert (merged.width, merged.height, merged.audio_codec) == (source.width, source.height, "aac")
+
+
+def video_timestamps(path):
+    """Presentation times of every decoded frame, in seconds."""
+    lines = subprocess.run([media.FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "framemd5",
+                            "-"], capture_output=True, text=True, check=True).stdout.splitlines()
+    time_base = Fraction(next(line for line in lines if line.startswith("#tb 0:")).split(":")[1].strip())
+    return [int(line.split(",")[2]) * time_base for line in lines if not line.startswith("#")]
+
+
+def test_timestamps_are_continuous_across_segment_boundaries(encoded):
+    times = video_timestamps(encoded["merged"])
+    assert len(times) == SECONDS * FPS
+    steps = {later - earlier for earlier, later in zip(times, times[1:])}
+    assert steps == {Fraction(1, FPS)}, f"frame steps {sorted(steps)}: a gap or overlap at a segment boundary"
+
+
+def task_spans(history, function_suffix):
+    """(started, ended) of each Lambda task whose function name ends with function_suffix."""
+    events = {event["id"]: event for event in history}
+    spans = []
+    for event in history:
+        if event["type"] == "LambdaFunctionSucceeded":
+            started = events[event["previousEventId"]]
+            scheduled = events[started["previousEventId"]]
+            if scheduled["lambdaFunctionScheduledEventDetails"]["resource"].endswith(function_suffix):
+                spans.append((started["timestamp"], event["timestamp"]))
+    return spans
+
+
+def test_the_map_state_encoded_segments_concurrently(encoded):
+    spans = task_spans(encoded["history"], "-encode-segment")
+    assert len(spans) == 3
+    assert max(start for start, _ in spans) < min(end for _, end in spans), "the encoders never ran at the same time"
+
+
+def test_a_bad_segment_count_fails_the_execution(encoded):
+    assert encoded["bad_input"]["status"] == "FAILED"
+    assert encoded["bad_input"]["error"] == "ValueError"
+    assert "segments must be a whole number from 1 to 64" in encoded["bad_input"]["cause"]
+
+
+def test_teardown_leaves_nothing(encoded):
+    assert encoded["leftovers"] == []
+
+
+def test_a_template_state_machine_also_runs_on_the_in_process_cloud(clip):
+    target = connect("local")
+    try:
+        outputs = stacks.deploy(target, "serial", TEMPLATE, code=CODE, progress=False)
+        target.client("s3").upload_file(str(clip), outputs["MediaBucketName"], "uploads/clip.mp4")
+        description, _ = run_execution(target, outputs, {"bucket": outputs["MediaBucketName"],
+                                                         "key": "uploads/clip.mp4", "segments": 2})
+        stacks.teardown(target, "serial")
+    finally:
+        target.close()
+    assert description["status"] == "SUCCEEDED", description.get("cause")
+    assert json.loads(description["output"])["segments"] == 2
+
+
+def test_definition_substitutions_are_applied_and_missing_ones_named():
+    properties = {"Definition": {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${Fn}", "End": True}}},
+                  "DefinitionSubstitutions": {"Fn": "arn:aws:lambda:us-east-1:123456789012:function:f"}}
+    assert json.loads(stepfunctions.definition(properties))["States"]["A"]["Resource"].endswith(":function:f")
+    with pytest.raises(ValueError, match=r"\$\{Fn\}"):
+        stepfunctions.definition({"Definition": properties["Definition"]})
+
+
+# ---------- the template ----------
+
+@pytest.fixture(scope="module")
+def resources():
+    return load_template(TEMPLATE.read_text())["Resources"]
+
+
+def role_statements(resources, role):
+    return [statement for policy in resources[role]["Properties"]["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]]
+
+
+def test_cfn_lint_passes():
+    assert cfnlint.api.lint_file(TEMPLATE) == []
+
+
+def test_no_wildcard_action_or_resource(resources):
+    for name, resource in resources.items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for statement in role_statements(resources, name):
+            for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+                assert "*" not in action, f"{name} allows {action}"
+            for arn in [statement["Resource"]] if not isinstance(statement["Resource"], list) else statement["Resource"]:
+                assert arn != "*", f"{name} grants {statement['Action']} on every resource"
+
+
+def test_the_state_machine_may_invoke_its_three_functions_and_nothing_else(resources):
+    functions = sorted(name for name, resource in resources.items() if resource["Type"] == "AWS::Lambda::Function")
+    assert role_statements(resources, "StateMachineRole") == [{
+        "Effect": "Allow", "Action": "lambda:InvokeFunction",
+        "Resource": [{"Fn::GetAtt": [name, "Arn"]} for name in ("SplitFunction", "EncodeSegmentFunction",
+                                                                  "MergeFunction")],
+    }]
+    assert functions == ["EncodeSegmentFunction", "MergeFunction", "SplitFunction"]

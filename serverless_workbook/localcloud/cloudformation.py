@@ -198,8 +198,10 @@ def fill_gaps(target: Any, stack_name: str, template_text: str, parameters: dict
     resolve = Resolver(target, stack_name, {**defaults, **parameters},
                        {name: spec["Type"] for name, spec in resources.items()}, template.get("Conditions"))
 
-    def of_type(kind: str) -> list[tuple[str, dict[str, Any]]]:
-        return [(n, resolve(s.get("Properties", {}))) for n, s in resources.items() if s["Type"] == kind]
+    def of_type(kind: str, *only: str) -> list[tuple[str, dict[str, Any]]]:
+        """Resources of a kind with their properties resolved (only the named ones, if given)."""
+        return [(n, resolve({key: value for key, value in s.get("Properties", {}).items() if not only or key in only}))
+                for n, s in resources.items() if s["Type"] == kind]
 
     sns, sqs, s3 = target.client("sns"), target.client("sqs"), target.client("s3")
     for _, props in of_type("AWS::SNS::TopicPolicy"):
@@ -221,11 +223,10 @@ def fill_gaps(target: Any, stack_name: str, template_text: str, parameters: dict
                 Bucket=resolve.physical[name],
                 NotificationConfiguration=_notification_configuration(props["NotificationConfiguration"]),
             )
-    for name, spec in resources.items():
-        layers = resolve(spec.get("Properties", {}).get("Layers", [])) if spec["Type"] == "AWS::Lambda::Function" else []
+    for name, props in of_type("AWS::Lambda::Function", "Layers"):
         # A layer published elsewhere (AWS's Powertools) does not exist here, and is not needed: the
         # handlers run in the kernel's environment, which has those libraries.
-        local_layers = [arn for arn in layers if layers is not _NO_VALUE and _published_here(target, arn)]
+        local_layers = [arn for arn in props.get("Layers", []) if _published_here(target, arn)]
         if local_layers:
             target.client("lambda").update_function_configuration(FunctionName=resolve.physical[name],
                                                                   Layers=local_layers)

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from serverless_workbook import media, stacks  # noqa: E402
+from serverless_workbook import executions, media, stacks  # noqa: E402
 from serverless_workbook.target import connect  # noqa: E402
 
 STACK = "bench-parallel"
@@ -46,29 +46,18 @@ def single_job_seconds(target, outputs: dict[str, str], key: str) -> float:
     return elapsed
 
 
-def state_seconds(history: list[dict], state: str) -> float:
-    """Seconds from entering the named top-level state to leaving it, from the execution history."""
-    entered = next(e["timestamp"] for e in history if e.get("stateEnteredEventDetails", {}).get("name") == state)
-    exited = next(e["timestamp"] for e in history if e.get("stateExitedEventDetails", {}).get("name") == state)
-    return (exited - entered).total_seconds()
-
-
 def parallel_run(target, outputs: dict[str, str], key: str, segments: int) -> tuple[float, dict[str, float]]:
     """Wall time of one execution (start to SUCCEEDED) and the seconds spent in each state."""
-    sfn = target.client("stepfunctions")
     event = {"bucket": outputs["MediaBucketName"], "key": key, "segments": segments}
     started = time.perf_counter()
-    execution = sfn.start_execution(stateMachineArn=outputs["StateMachineArn"], input=json.dumps(event))
-    while (description := sfn.describe_execution(executionArn=execution["executionArn"]))["status"] == "RUNNING":
-        time.sleep(0.05)
+    description, history = executions.run(target, outputs["StateMachineArn"], event, timeout=1800, poll_seconds=0.05)
     elapsed = time.perf_counter() - started
     if description["status"] != "SUCCEEDED":
         raise RuntimeError(f"{segments} segments: {description['status']} {description.get('cause')}")
     produced = json.loads(description["output"])["segments"]
     if produced != segments:
         raise RuntimeError(f"asked for {segments} segments, the split made {produced} (keyframes too sparse?)")
-    history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
-    return elapsed, {state: state_seconds(history, state) for state in ("Split", "EncodeSegments", "Merge")}
+    return elapsed, {state: executions.state_seconds(history, state) for state in ("Split", "EncodeSegments", "Merge")}
 
 
 def main() -> None:

@@ -1,14 +1,13 @@
 """Split, encode in parallel, merge: the template's state machine on the local cloud, checked on the real output."""
 import json
 import subprocess
-import time
 from fractions import Fraction
 from pathlib import Path
 
 import cfnlint.api
 import pytest
 
-from serverless_workbook import media, stacks
+from serverless_workbook import executions, media, stacks
 from serverless_workbook.localcloud import stepfunctions
 from serverless_workbook.localcloud.cloudformation import load_template
 from serverless_workbook.target import connect
@@ -17,16 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
 CODE = {"ParallelEncodeCodeKey": ROOT / "functions" / "parallel_encode"}
 SECONDS, FPS = 6, 25
-
-
-def run_execution(target, outputs, event, timeout=120):
-    sfn = target.client("stepfunctions")
-    execution = sfn.start_execution(stateMachineArn=outputs["StateMachineArn"], input=json.dumps(event))["executionArn"]
-    deadline = time.monotonic() + timeout
-    while (description := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "the execution is still running"
-        time.sleep(0.1)
-    return description, sfn.get_execution_history(executionArn=execution)["events"]
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +32,13 @@ def encoded(clip, tmp_path_factory):
         outputs = stacks.deploy(target, "parallel", TEMPLATE, code=CODE, progress=False)
         bucket = outputs["MediaBucketName"]
         target.client("s3").upload_file(str(clip), bucket, "uploads/clip.mp4")
-        description, history = run_execution(target, outputs, {"bucket": bucket, "key": "uploads/clip.mp4",
+        machine = outputs["StateMachineArn"]
+        description, history = executions.run(target, machine, {"bucket": bucket, "key": "uploads/clip.mp4",
                                                                 "segments": 3})
         merged = tmp_path_factory.mktemp("merged") / "merged.mp4"
         if description["status"] == "SUCCEEDED":
             target.client("s3").download_file(bucket, "encoded/clip.mp4", str(merged))
-        bad_input, _ = run_execution(target, outputs, {"bucket": bucket, "key": "uploads/clip.mp4", "segments": 0})
+        bad_input, _ = executions.run(target, machine, {"bucket": bucket, "key": "uploads/clip.mp4", "segments": 0})
         stacks.teardown(target, "parallel")
         leftovers = stacks.leftovers(target, "parallel")
     finally:
@@ -89,23 +79,10 @@ def test_timestamps_are_continuous_across_segment_boundaries(encoded):
     assert steps == {Fraction(1, FPS)}, f"frame steps {sorted(steps)}: a gap or overlap at a segment boundary"
 
 
-def task_spans(history, function_suffix):
-    """(started, ended) of each Lambda task whose function name ends with function_suffix."""
-    events = {event["id"]: event for event in history}
-    spans = []
-    for event in history:
-        if event["type"] == "LambdaFunctionSucceeded":
-            started = events[event["previousEventId"]]
-            scheduled = events[started["previousEventId"]]
-            if scheduled["lambdaFunctionScheduledEventDetails"]["resource"].endswith(function_suffix):
-                spans.append((started["timestamp"], event["timestamp"]))
-    return spans
-
-
 def test_the_map_state_encoded_segments_concurrently(encoded):
-    spans = task_spans(encoded["history"], "-encode-segment")
-    assert len(spans) == 3
-    assert max(start for start, _ in spans) < min(end for _, end in spans), "the encoders never ran at the same time"
+    spans = [span for span in executions.lambda_spans(encoded["history"]) if span.state == "EncodeSegment"]
+    assert len(spans) == 3 and all(span.function == "parallel-encode-segment" for span in spans)
+    assert executions.overlapping(spans), "the encoders never ran at the same time"
 
 
 def test_a_bad_segment_count_fails_the_execution(encoded):
@@ -123,8 +100,8 @@ def test_a_template_state_machine_also_runs_on_the_in_process_cloud(clip):
     try:
         outputs = stacks.deploy(target, "serial", TEMPLATE, code=CODE, progress=False)
         target.client("s3").upload_file(str(clip), outputs["MediaBucketName"], "uploads/clip.mp4")
-        description, _ = run_execution(target, outputs, {"bucket": outputs["MediaBucketName"],
-                                                         "key": "uploads/clip.mp4", "segments": 2})
+        description, _ = executions.run(target, outputs["StateMachineArn"], {
+            "bucket": outputs["MediaBucketName"], "key": "uploads/clip.mp4", "segments": 2})
         stacks.teardown(target, "serial")
     finally:
         target.close()
@@ -175,3 +152,11 @@ def test_the_state_machine_may_invoke_its_three_functions_and_nothing_else(resou
                                                                   "MergeFunction")],
     }]
     assert functions == ["EncodeSegmentFunction", "MergeFunction", "SplitFunction"]
+
+
+def test_state_times_come_from_the_history(encoded):
+    history = encoded["history"]
+    merge = executions.state_seconds(history, "Merge")
+    assert 0 < merge < executions.state_seconds(history, "EncodeSegments") + merge
+    with pytest.raises(ValueError, match="'Encode'"):
+        executions.state_seconds(history, "Encode")

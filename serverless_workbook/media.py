@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -105,3 +106,11 @@ def probe(path: str | Path) -> Probe:
         audio_tracks=len(audio),
         size=path.stat().st_size,
     )
+
+
+def frame_times(path: str | Path) -> list[Fraction]:
+    """Presentation time of every decoded video frame, in seconds, exactly (ffmpeg's framemd5 listing)."""
+    lines = subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5",
+                            "-"], capture_output=True, text=True, check=True).stdout.splitlines()
+    time_base = Fraction(next(line for line in lines if line.startswith("#tb 0:")).split(":")[1].strip())
+    return [int(line.split(",")[2]) * time_base for line in lines if not line.startswith("#")]

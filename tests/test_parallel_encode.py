@@ -64,16 +64,8 @@ def test_the_duration_matches_the_source_within_a_frame(encoded, clip):
     assert (merged.width, merged.height, merged.audio_codec) == (source.width, source.height, "aac")
 
 
-def video_timestamps(path):
-    """Presentation times of every decoded frame, in seconds."""
-    lines = subprocess.run([media.FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "framemd5",
-                            "-"], capture_output=True, text=True, check=True).stdout.splitlines()
-    time_base = Fraction(next(line for line in lines if line.startswith("#tb 0:")).split(":")[1].strip())
-    return [int(line.split(",")[2]) * time_base for line in lines if not line.startswith("#")]
-
-
 def test_timestamps_are_continuous_across_segment_boundaries(encoded):
-    times = video_timestamps(encoded["merged"])
+    times = media.frame_times(encoded["merged"])
     assert len(times) == SECONDS * FPS
     steps = {later - earlier for earlier, later in zip(times, times[1:])}
     assert steps == {Fraction(1, FPS)}, f"frame steps {sorted(steps)}: a gap or overlap at a segment boundary"

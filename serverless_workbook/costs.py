@@ -28,6 +28,7 @@ class PriceTable:
     fargate_per_vcpu_hour: float
     fargate_per_gb_hour: float
     mediaconvert_per_output_minute: dict[str, float]
+    step_functions_per_thousand_transitions: float
     # API kind -> (requests in the tier, USD per million) in billing order; the last tier is open-ended.
     api_gateway_per_million: dict[str, tuple[tuple[float, float], ...]]
     alb_hourly: float
@@ -42,6 +43,7 @@ PRICES = PriceTable(
         "https://aws.amazon.com/ec2/pricing/on-demand/, "
         "https://aws.amazon.com/fargate/pricing/, "
         "https://aws.amazon.com/mediaconvert/pricing/, "
+        "https://aws.amazon.com/step-functions/pricing/, "
         "https://aws.amazon.com/api-gateway/pricing/, "
         "https://aws.amazon.com/elasticloadbalancing/pricing/"
     ),
@@ -59,6 +61,8 @@ PRICES = PriceTable(
     fargate_per_gb_hour=0.004445,
     # On-demand, AVC single-pass up to 30 fps, per output minute.
     mediaconvert_per_output_minute={"SD": 0.0075, "HD": 0.015},
+    # Standard workflows; the first 4,000 transitions a month are free (left out, as for API Gateway).
+    step_functions_per_thousand_transitions=0.025,
     # API Gateway's own free tier (1 M calls a month) lasts only 12 months from sign-up, so it is left out.
     api_gateway_per_million={
         "rest": ((333e6, 3.50), (667e6, 2.80), (19e9, 2.38), (math.inf, 1.51)),

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -53,17 +54,22 @@ class Probe:
 
 
 def generate_clip(path: str | Path, seconds: float = 5, width: int = 640, height: int = 360, fps: int = 25,
-                  audio: bool = True) -> Path:
-    """Write a deterministic H.264/AAC test card with a 440 Hz tone (no copyrighted footage);
-    audio=False leaves the tone out, as in a screen recording with no audio track."""
+                  audio: bool = True, keyframe_seconds: float | None = None) -> Path:
+    """Write a deterministic H.264/AAC test card with a 440 Hz tone (no copyrighted footage).
+
+    audio=False leaves the tone out, as in a screen recording with no audio track. keyframe_seconds
+    puts a keyframe that often (x264's default is every 250 frames), which is where a stream-copy
+    split can cut.
+    """
     path = Path(path)
     tone_input = ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"] if audio else []
     tone_codec = ["-c:a", "aac", "-b:a", encode_setting("96k"), "-shortest"] if audio else []
+    gop = ["-g", str(round(fps * keyframe_seconds))] if keyframe_seconds else []
     subprocess.run(
         [
             FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate={fps}:duration={seconds}", *tone_input,
-            "-c:v", "libx264", "-preset", encode_setting("veryfast"), "-pix_fmt", "yuv420p", "-threads", "1",
+            "-c:v", "libx264", "-preset", encode_setting("veryfast"), "-pix_fmt", "yuv420p", "-threads", "1", *gop,
             *tone_codec, *BITEXACT, str(path),
         ],
         check=True,
@@ -102,3 +108,11 @@ def probe(path: str | Path) -> Probe:
         audio_tracks=len(audio),
         size=path.stat().st_size,
     )
+
+
+def frame_times(path: str | Path) -> list[Fraction]:
+    """Presentation time of every decoded video frame, in seconds, exactly (ffmpeg's framemd5 listing)."""
+    lines = subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5",
+                            "-"], capture_output=True, text=True, check=True).stdout.splitlines()
+    time_base = Fraction(next(line for line in lines if line.startswith("#tb 0:")).split(":")[1].strip())
+    return [int(line.split(",")[2]) * time_base for line in lines if not line.startswith("#")]

@@ -110,17 +110,25 @@ def _configured(service: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {**kwargs, "config": S3_CONFIG.merge(config) if config else S3_CONFIG}
 
 
-def connect(name: str | None = None) -> Target:
-    """Return the target named by the argument or WORKBOOK_TARGET (default "local") and print it."""
+def connect(name: str | None = None, *, concurrent_lambdas: bool = False) -> Target:
+    """Return the target named by the argument or WORKBOOK_TARGET (default "local") and print it.
+
+    concurrent_lambdas (local-server only) runs independent invocations at the same time, each in a
+    process of its own, as Lambda does; by default the local cloud runs one handler at a time.
+    """
     name = name or os.environ.get(TARGET_VARIABLE, "local")
     if name not in TARGETS:
         raise TargetError(f"Unknown target {name!r}; choose one of {', '.join(TARGETS)}. {OPT_IN_HELP}")
-    target = _connect_aws() if name == "aws" else _connect_local(server=name == "local-server")
+    if concurrent_lambdas and name == "local":
+        raise TargetError("concurrent_lambdas runs handlers in processes of their own, which reach the local cloud "
+                          "over HTTP: use connect('local-server', concurrent_lambdas=True)")
+    target = _connect_aws() if name == "aws" else _connect_local(server=name == "local-server",
+                                                                  concurrent_lambdas=concurrent_lambdas)
     print(target)
     return target
 
 
-def _connect_local(server: bool) -> Target:
+def _connect_local(server: bool, concurrent_lambdas: bool = False) -> Target:
     region = (os.environ.get(REGION_VARIABLE) or LOCAL_REGION) if server else LOCAL_REGION
     saved = {key: os.environ.get(key) for key in FAKE_CREDENTIALS}
     os.environ.update(FAKE_CREDENTIALS, AWS_DEFAULT_REGION=region)
@@ -136,7 +144,7 @@ def _connect_local(server: bool) -> Target:
         mock = mock_aws()
         mock.start()
         stop.append(mock.stop)
-    jobs = localcloud.install(endpoint_url)
+    jobs = localcloud.install(endpoint_url, concurrent_lambdas=concurrent_lambdas)
     stop.append(localcloud.uninstall)
     stop.append(jobs.clear)
     stop.append(jobs.wait_idle)

@@ -1,28 +1,35 @@
 """The local cloud: moto plus the gap fillers for what moto 5.2.5 does not do.
 
 One module per gap, like moto's one package per service:
-- lambda_runtime: Lambda handlers run in this process (moto needs Docker);
+- lambda_runtime: Lambda handlers run in this process, or concurrently in sandbox processes
+  (lambda_pool, lambda_sandbox) (moto needs Docker);
 - sqs_poller: Lambda's SQS pollers (retries, receive counts, redrive to a dead-letter queue);
 - mediaconvert (+ mediaconvert_settings, transcoder): MediaConvert on real ffmpeg;
 - cloudformation: the template parts moto's CloudFormation ignores or skips;
 - cloudformation_types: resource types it lacks (Cognito, API Gateway authorizers);
+- stepfunctions: state machines that execute, from the API or a template;
 - apigateway: the deployed REST API served over HTTP, with its Cognito authorizer;
 - public_parameters: AWS's public SSM parameter for the Powertools layer, which templates resolve;
 - server: moto as an HTTP server, for the same flow over endpoint URLs.
 """
-from . import cloudformation_types, lambda_runtime, mediaconvert, sqs_poller
+from . import cloudformation_types, lambda_runtime, mediaconvert, sqs_poller, stepfunctions
 
 
-def install(endpoint_url: str | None = None) -> mediaconvert.JobStore:
-    """Install every runtime gap filler; return the MediaConvert job store."""
-    lambda_runtime.install(endpoint_url)
+def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -> mediaconvert.JobStore:
+    """Install every runtime gap filler; return the MediaConvert job store.
+
+    concurrent_lambdas runs each invocation in a sandbox process (needs endpoint_url, moto's server).
+    """
+    lambda_runtime.install(endpoint_url, concurrent=concurrent_lambdas)
     sqs_poller.install()
     # Added to moto's type map for good: a registered type is inert until a template uses it.
     cloudformation_types.install()
+    stepfunctions.install(endpoint_url)
     return mediaconvert.install()
 
 
 def uninstall() -> None:
     sqs_poller.uninstall()
     lambda_runtime.uninstall()
+    stepfunctions.uninstall()
     mediaconvert.uninstall()

@@ -1,6 +1,7 @@
 """Apply the template parts moto 5.2.5's CloudFormation drops, after create_stack and update_stack.
 
-moto silently ignores AWS::S3::Bucket NotificationConfiguration, skips
+moto silently ignores AWS::S3::Bucket NotificationConfiguration and
+AWS::Lambda::Function Layers, skips
 AWS::SNS::Subscription and AWS::SNS::TopicPolicy, does not support
 AWS::SQS::QueuePolicy and AWS::S3::BucketPolicy, and does not propagate stack
 tags to resources. We read the same template and make the equivalent API calls,
@@ -77,11 +78,17 @@ def load_template(text: str) -> dict[str, Any]:
     return yaml.load(text, Loader=_CfnLoader)
 
 
+# What Ref AWS::NoValue leaves: the property or list item is dropped.
+_NO_VALUE = object()
+
+
 class Resolver:
     """Evaluates the intrinsic functions the gap resources use, against the deployed stack."""
 
-    def __init__(self, target: Any, stack_name: str, parameters: dict[str, str], types: dict[str, str]) -> None:
+    def __init__(self, target: Any, stack_name: str, parameters: dict[str, str], types: dict[str, str],
+                 conditions: dict[str, Any] | None = None) -> None:
         self.target = target
+        self.conditions = conditions or {}
         self.types = types
         self.stack_name = stack_name
         self.parameters = parameters
@@ -96,9 +103,12 @@ class Resolver:
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self(item) for item in value]
+            return [item for item in map(self, value) if item is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
+        if "Fn::If" in value:
+            condition, when_true, when_false = value["Fn::If"]
+            return self(when_true if self.condition(condition) else when_false)
         if "Ref" in value:
             return self.ref(value["Ref"])
         if "Fn::GetAtt" in value:
@@ -108,9 +118,28 @@ class Resolver:
         if "Fn::Join" in value:
             separator, items = value["Fn::Join"]
             return separator.join(self(items))
-        return {key: self(item) for key, item in value.items()}
+        return {key: item for key, item in ((key, self(item)) for key, item in value.items()) if item is not _NO_VALUE}
 
-    def ref(self, name: str) -> str:
+    def condition(self, name: str) -> bool:
+        return self.truth(self.conditions[name])
+
+    def truth(self, expression: dict[str, Any]) -> bool:
+        (function, arguments), = expression.items()
+        if function == "Fn::Equals":
+            return self(arguments[0]) == self(arguments[1])
+        if function == "Fn::Not":
+            return not self.truth(arguments[0])
+        if function == "Fn::And":
+            return all(map(self.truth, arguments))
+        if function == "Fn::Or":
+            return any(map(self.truth, arguments))
+        if function == "Condition":
+            return self.condition(arguments)
+        raise NotImplementedError(f"Condition function {function} is not evaluated by the local cloud")
+
+    def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return _NO_VALUE
         if name in self.pseudo:
             return self.pseudo[name]
         if name in self.parameters:
@@ -168,10 +197,14 @@ def fill_gaps(target: Any, stack_name: str, template_text: str, parameters: dict
     """Make the API calls for every template part moto dropped, in dependency order."""
     template = load_template(template_text)
     resources = template["Resources"]
-    resolve = Resolver(target, stack_name, parameters, {name: spec["Type"] for name, spec in resources.items()})
+    defaults = {name: str(spec["Default"]) for name, spec in template.get("Parameters", {}).items() if "Default" in spec}
+    resolve = Resolver(target, stack_name, {**defaults, **parameters},
+                       {name: spec["Type"] for name, spec in resources.items()}, template.get("Conditions"))
 
-    def of_type(kind: str) -> list[tuple[str, dict[str, Any]]]:
-        return [(n, resolve(s.get("Properties", {}))) for n, s in resources.items() if s["Type"] == kind]
+    def of_type(kind: str, *only: str) -> list[tuple[str, dict[str, Any]]]:
+        """Resources of a kind with their properties resolved (only the named ones, if given)."""
+        return [(n, resolve({key: value for key, value in s.get("Properties", {}).items() if not only or key in only}))
+                for n, s in resources.items() if s["Type"] == kind]
 
     sns, sqs, s3 = target.client("sns"), target.client("sqs"), target.client("s3")
     for _, props in of_type("AWS::SNS::TopicPolicy"):
@@ -193,7 +226,24 @@ def fill_gaps(target: Any, stack_name: str, template_text: str, parameters: dict
                 Bucket=resolve.physical[name],
                 NotificationConfiguration=_notification_configuration(props["NotificationConfiguration"]),
             )
+    for name, props in of_type("AWS::Lambda::Function", "Layers"):
+        # A layer published elsewhere (AWS's Powertools) does not exist here, and is not needed: the
+        # handlers run in the kernel's environment, which has those libraries.
+        local_layers = [arn for arn in props.get("Layers", []) if _published_here(target, arn)]
+        if local_layers:
+            target.client("lambda").update_function_configuration(FunctionName=resolve.physical[name],
+                                                                  Layers=local_layers)
     _propagate_tags(target, resolve, tags)
+
+
+def _published_here(target: Any, layer_version_arn: str) -> bool:
+    awslambda = target.client("lambda")
+    layer, _, version = layer_version_arn.rpartition(":")
+    try:
+        awslambda.get_layer_version(LayerName=layer, VersionNumber=int(version))
+    except awslambda.exceptions.ResourceNotFoundException:
+        return False
+    return True
 
 
 def _propagate_tags(target: Any, resolve: Resolver, tags: dict[str, str]) -> None:

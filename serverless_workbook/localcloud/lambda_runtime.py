@@ -3,11 +3,15 @@
 moto 5.2.5 funnels direct invokes, S3 and SNS notifications and SQS event
 source mappings through the private method ``LambdaFunction._invoke_lambda``,
 which normally starts a Docker container. We replace that one method.
+
+By default handlers run one at a time in this process (labs 2 and 3 rely on a
+handler seeing the notebook's process). With ``concurrent=True`` each
+invocation runs in a sandbox process of its own (lambda_pool), so a Step
+Functions Map state's iterations use every core.
 """
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import inspect
 import io
 import json
@@ -18,13 +22,15 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+
+from .lambda_pool import SandboxCrashed, SandboxPool
+from .lambda_sandbox import LOG_FORMAT, LambdaContext, LambdaTimeout, call, error_log, error_payload, load_handler
 
 PATCHED_METHOD = "_invoke_lambda"
 EXPECTED_PARAMETERS = ["self", "event"]
@@ -44,14 +50,15 @@ _endpoint_url: str | None = None
 
 # Unzipped code folders, removed when the runtime is uninstalled.
 _sandbox_dirs: list[str] = []
+# Concurrent invocations of a new code version must unzip it once.
+_unzip_lock = threading.Lock()
+
+# Sandbox processes when invocations run concurrently; None runs them one at a time in this process.
+_pool: SandboxPool | None = None
 
 
-class LambdaTimeout(Exception):
-    """The handler was still running when the function's Timeout elapsed."""
-
-
-class MarshalError(Exception):
-    """The handler returned something that is not JSON serializable."""
+class ConcurrencyNeedsServer(ValueError):
+    """Sandbox processes reach the local cloud over HTTP, which only moto's server answers."""
 
 
 class RuntimePatchError(RuntimeError):
@@ -73,15 +80,25 @@ def self_test() -> None:
         )
 
 
-def install(endpoint_url: str | None = None) -> None:
-    global _endpoint_url
+def install(endpoint_url: str | None = None, concurrent: bool = False) -> None:
+    global _endpoint_url, _pool
     self_test()
+    if concurrent and not endpoint_url:
+        raise ConcurrencyNeedsServer(
+            "Concurrent invocations run handlers in processes of their own, which reach the local cloud over "
+            "HTTP: use the local-server target (moto's server), e.g. connect('local-server', concurrent_lambdas=True)"
+        )
     _endpoint_url = endpoint_url
+    _pool = SandboxPool() if concurrent else None
     setattr(LambdaFunction, PATCHED_METHOD, _invoke_in_process)
     LambdaFunction.invoke = _invoke_reporting_unhandled
 
 
 def uninstall() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.close()
+        _pool = None
     setattr(LambdaFunction, PATCHED_METHOD, _original_invoke)
     LambdaFunction.invoke = _original_public_invoke
     while _sandbox_dirs:
@@ -94,25 +111,6 @@ def _invoke_reporting_unhandled(self: LambdaFunction, body: str, request_headers
     if "x-amz-function-error" in response_headers:
         response_headers["x-amz-function-error"] = "Unhandled"
     return payload
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of AWS's Python context object that handlers use."""
-
-    function_name: str
-    function_version: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    log_group_name: str
-    log_stream_name: str
-    timeout_seconds: float
-    _started: float = field(default_factory=time.monotonic)
-
-    def get_remaining_time_in_millis(self) -> int:
-        elapsed = time.monotonic() - self._started
-        return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 
 class _ThreadRoutedStream(io.TextIOBase):
@@ -143,7 +141,7 @@ class _ThreadRoutedLogHandler(logging.Handler):
     def __init__(self, stream: _ThreadRoutedStream) -> None:
         super().__init__()
         self.stream = stream
-        self.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s\t%(message)s"))
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
 
     def emit(self, record: logging.LogRecord) -> None:
         buffer = self.stream.buffers.get(record.thread or 0)
@@ -191,6 +189,11 @@ class _Sandbox:
 
 def _sandbox(function: LambdaFunction) -> _Sandbox:
     """Unzip each deployed code version once; a new version gets a fresh sandbox."""
+    with _unzip_lock:
+        return _unzipped(function)
+
+
+def _unzipped(function: LambdaFunction) -> _Sandbox:
     sandbox = getattr(function, "_workbook_sandbox", None)
     if sandbox is None or sandbox.code_sha != function.code_sha_256:
         code_dir = tempfile.mkdtemp(prefix=f"lambda-{function.function_name}-")
@@ -203,18 +206,9 @@ def _sandbox(function: LambdaFunction) -> _Sandbox:
 
 
 def _handler(function: LambdaFunction, sandbox: _Sandbox) -> Any:
-    """Import the handler module once per sandbox, under a private name so two
-    functions that both ship ``app.py`` never share a module."""
+    """Import the handler module once per sandbox."""
     if sandbox.handler is None:
-        module_path, _, attribute = function.handler.rpartition(".")
-        file_path = os.path.join(sandbox.code_dir, *module_path.split("/")) + ".py"
-        module_name = f"lambda_{uuid.uuid4().hex}"
-        spec = importlib.util.spec_from_file_location(module_name, file_path)
-        module = importlib.util.module_from_spec(spec)
-        # Registered before running it, as a normal import does (dataclasses looks the module up).
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-        sandbox.handler = getattr(module, attribute)
+        sandbox.handler = load_handler(sandbox.code_dir, function.handler)
     return sandbox.handler
 
 
@@ -234,27 +228,6 @@ def _environment(function: LambdaFunction) -> dict[str, str]:
     return environment
 
 
-def _error_payload(error: BaseException, request_id: str) -> dict[str, Any]:
-    if isinstance(error, LambdaTimeout):
-        return {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {request_id} Error: {error}"}
-    if isinstance(error, MarshalError):
-        return {"errorType": "Runtime.MarshalError", "errorMessage": str(error), "requestId": request_id}
-    return {
-        "errorMessage": str(error),
-        "errorType": type(error).__name__,
-        "requestId": request_id,
-        "stackTrace": traceback.format_tb(_handler_frames(error)),
-    }
-
-
-def _handler_frames(error: BaseException) -> Any:
-    """The traceback from the handler's first frame on, without the runtime's own frames."""
-    frames = error.__traceback__
-    while frames is not None and frames.tb_frame.f_code.co_filename == __file__:
-        frames = frames.tb_next
-    return frames
-
-
 def _run(
     function: LambdaFunction, sandbox: _Sandbox, event: Any, context: LambdaContext, log: io.StringIO
 ) -> tuple[Any, BaseException | None]:
@@ -265,18 +238,10 @@ def _run(
         _inside_handler.active = True
         _stream.buffers[threading.get_ident()] = log
         try:
-            result = _handler(function, sandbox)(event, context)
-            try:
-                outcome["payload"] = json.dumps(result)
-            except TypeError as error:
-                raise MarshalError(f"Unable to marshal response: {error}") from None
+            outcome["payload"] = call(_handler(function, sandbox), event, context)
         except BaseException as error:  # the handler's failure is the caller's answer, never ours
             outcome["error"] = error
-            log.write(
-                f"[ERROR] {type(error).__name__}: {error}\nTraceback (most recent call last):\n"
-                + "".join(traceback.format_tb(_handler_frames(error)))
-                + "".join(traceback.format_exception_only(error))
-            )
+            log.write(error_log(error))
         finally:
             _stream.buffers.pop(threading.get_ident(), None)
 
@@ -305,13 +270,12 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     )
     log = io.StringIO()
     log.write(f"START RequestId: {request_id} Version: {self.version}\n")
-    nested = getattr(_inside_handler, "active", False)
-    lock = contextlib.nullcontext() if nested else _handler_lock
+    event = event if event is not None else {}
     started = time.monotonic()
-    with lock:
-        sandbox = _sandbox(self)
-        with _process_state(_environment(self), sandbox.code_dir):
-            payload, error = _run(self, sandbox, event if event is not None else {}, context, log)
+    if _pool is None:
+        payload, error = _invoke_here(self, event, context, log)
+    else:
+        payload, error = _invoke_in_sandbox_process(_pool, self, event, context, log)
     duration_ms = (time.monotonic() - started) * 1000
     if isinstance(error, LambdaTimeout):
         log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {request_id} {error}\n")
@@ -321,6 +285,29 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
         f"Billed Duration: {int(duration_ms) + 1} ms\tMemory Size: {self.memory_size} MB\n"
     )
     self.save_logs(log.getvalue())
+    if isinstance(error, BaseException):
+        error = error_payload(error, request_id)
     if error is not None:
-        return json.dumps(_error_payload(error, request_id)), True, log.getvalue()
+        return json.dumps(error), True, log.getvalue()
     return payload, False, log.getvalue()
+
+
+def _invoke_here(function: LambdaFunction, event: Any, context: LambdaContext,
+                 log: io.StringIO) -> tuple[Any, BaseException | None]:
+    """One handler at a time owns this process's environment, stdout and sys.path."""
+    nested = getattr(_inside_handler, "active", False)
+    with contextlib.nullcontext() if nested else _handler_lock:
+        sandbox = _sandbox(function)
+        with _process_state(_environment(function), sandbox.code_dir):
+            return _run(function, sandbox, event, context, log)
+
+
+def _invoke_in_sandbox_process(pool: SandboxPool, function: LambdaFunction, event: Any, context: LambdaContext,
+                               log: io.StringIO) -> tuple[Any, BaseException | dict[str, Any] | None]:
+    """The payload, and the error as an exception or as the payload the sandbox already made of it."""
+    try:
+        reply = pool.invoke(_sandbox(function).code_dir, function.handler, _environment(function), event, context)
+    except (LambdaTimeout, SandboxCrashed) as error:
+        return None, error
+    log.write(reply["log"])
+    return reply.get("payload"), reply.get("error")

@@ -1,0 +1,110 @@
+"""Single-job encode against split / encode in parallel / merge, on the local cloud.
+
+Measures, in one run and on one generated clip (default 60 s of 720p):
+1. single job: the encode-segment function invoked once on the whole clip (the same
+   x264 settings, one thread, as one Lambda function with one vCPU would);
+2. the state machine of templates/parallel-encode.yaml with 2, 4 and 8 segments:
+   split (stream copy at keyframes), Map of encode-segment, merge (concat, then audio).
+Handlers run in sandbox processes (connect(..., concurrent_lambdas=True)), so the Map's
+encoders share the machine's cores as Lambda functions would each have their own.
+One untimed warm-up (a 2 s clip with the largest segment count) starts the sandboxes
+first, so every measured run has warm functions. Each is run --runs times, and the best
+run counts (other work on a shared machine only ever slows a run down). Prints each best
+time and the median, the speed-up of the best against the single job's best, and the shares of the total spent in split, encode (the Map state), merge,
+and between states.
+
+    .venv/bin/python bench/parallel_encode.py [--runs 3] [--seconds 60] [--size 1280x720] [--segments 2 4 8]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from serverless_workbook import executions, media, stacks  # noqa: E402
+from serverless_workbook.target import connect  # noqa: E402
+
+STACK = "bench-parallel"
+
+
+def single_job_seconds(target, outputs: dict[str, str], key: str) -> float:
+    bucket = outputs["MediaBucketName"]
+    event = {"bucket": bucket, "key": key, "output_key": f"single/{uuid.uuid4().hex}.mp4"}
+    started = time.perf_counter()
+    response = target.client("lambda").invoke(FunctionName=outputs["EncodeSegmentFunctionName"],
+                                               Payload=json.dumps(event))
+    elapsed = time.perf_counter() - started
+    if "FunctionError" in response:
+        raise RuntimeError(f"the single-job encode failed: {response['Payload'].read().decode()}")
+    return elapsed
+
+
+def parallel_run(target, outputs: dict[str, str], key: str, segments: int) -> tuple[float, dict[str, float]]:
+    """Wall time of one execution (start to SUCCEEDED) and the seconds spent in each state."""
+    event = {"bucket": outputs["MediaBucketName"], "key": key, "segments": segments}
+    started = time.perf_counter()
+    description, history = executions.run(target, outputs["StateMachineArn"], event, timeout=1800, poll_seconds=0.05)
+    elapsed = time.perf_counter() - started
+    if description["status"] != "SUCCEEDED":
+        raise RuntimeError(f"{segments} segments: {description['status']} {description.get('cause')}")
+    produced = json.loads(description["output"])["segments"]
+    if produced != segments:
+        raise RuntimeError(f"asked for {segments} segments, the split made {produced} (keyframes too sparse?)")
+    return elapsed, {state: executions.state_seconds(history, state) for state in ("Split", "EncodeSegments", "Merge")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--size", default="1280x720")
+    parser.add_argument("--segments", type=int, nargs="+", default=[2, 4, 8])
+    args = parser.parse_args()
+    width, height = map(int, args.size.split("x"))
+
+    target = connect("local-server", concurrent_lambdas=True)
+    try:
+        outputs = stacks.deploy(target, STACK, ROOT / "templates" / "parallel-encode.yaml", progress=False,
+                                code={"ParallelEncodeCodeKey": ROOT / "functions" / "parallel_encode"})
+        s3 = target.client("s3")
+        with tempfile.TemporaryDirectory() as work:
+            # A keyframe every second: where the stream-copy split can cut.
+            clip = media.generate_clip(Path(work) / "clip.mp4", seconds=args.seconds, width=width, height=height,
+                                       keyframe_seconds=1)
+            warm_up = media.generate_clip(Path(work) / "warm-up.mp4", seconds=max(args.segments) / 2,
+                                          width=width, height=height, keyframe_seconds=0.25)
+            s3.upload_file(str(clip), outputs["MediaBucketName"], "uploads/clip.mp4")
+            s3.upload_file(str(warm_up), outputs["MediaBucketName"], "uploads/warm-up.mp4")
+        parallel_run(target, outputs, "uploads/warm-up.mp4", max(args.segments))
+
+        print(f"{args.seconds:g} s of {width}x{height}, {os.cpu_count()} CPUs, load average "
+              f"{os.getloadavg()[0]:.2f} at the start (timings on a shared machine are inflated by other work)")
+        singles = [single_job_seconds(target, outputs, "uploads/clip.mp4") for _ in range(args.runs)]
+        single = min(singles)
+        print(f"best of {args.runs} runs (median in brackets); shares of the best run")
+        print(f"{'run':<14}{'seconds':>16}{'speed-up':>10}{'split':>8}{'encode':>8}{'merge':>8}{'other':>8}")
+        print(f"{'single job':<14}{single:>7.1f} ({statistics.median(singles):>5.1f}){1:>9.2f}x")
+        for segments in args.segments:
+            runs = [parallel_run(target, outputs, "uploads/clip.mp4", segments) for _ in range(args.runs)]
+            elapsed, states = min(runs, key=lambda run: run[0])
+            states["other"] = elapsed - sum(states.values())  # between states: orchestration and polling
+            shares = "".join(f"{100 * seconds / elapsed:>7.0f}%" for seconds in states.values())
+            median = statistics.median(run[0] for run in runs)
+            print(f"{f'{segments} segments':<14}{elapsed:>7.1f} ({median:>5.1f}){single / elapsed:>9.2f}x{shares}")
+        print(f"load average {os.getloadavg()[0]:.2f} at the end")
+        stacks.teardown(target, STACK)
+    finally:
+        target.close()
+
+
+if __name__ == "__main__":
+    main()

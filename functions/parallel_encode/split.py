@@ -1,0 +1,67 @@
+"""split: cut the uploaded video into segments at keyframes, and its audio into one file.
+
+Stream copy, so splitting costs a read and a write, not an encode; a cut can
+only fall on a keyframe, so a source with sparse keyframes gives fewer
+segments than asked for.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import posixpath
+import tempfile
+from typing import Any
+
+import boto3
+
+import ffmpeg_tools
+
+MAX_SEGMENTS = 64
+s3 = boto3.client("s3")
+
+
+def segment_count(event: dict[str, Any]) -> int:
+    count = event.get("segments")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_SEGMENTS:
+        raise ValueError(f"segments must be a whole number from 1 to {MAX_SEGMENTS}, not {count!r}")
+    return count
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    bucket, key, count = event["bucket"], event["key"], segment_count(event)
+    name = posixpath.splitext(posixpath.basename(key))[0]
+    work = f"work/{context.aws_request_id}"
+    with tempfile.TemporaryDirectory() as folder:
+        source = os.path.join(folder, "source.mp4")
+        s3.download_file(bucket, key, source)
+        source_streams = ffmpeg_tools.streams(source)
+        times = cut(source, folder, source_streams.duration, count)
+        segments = []
+        for index, (file_name, start, end) in enumerate(times):
+            segment_key = f"{work}/segments/{index:03d}.mp4"
+            s3.upload_file(os.path.join(folder, file_name), bucket, segment_key)
+            segments.append({"bucket": bucket, "key": segment_key, "output_key": f"{work}/encoded/{index:03d}.mp4",
+                             "start": start, "end": end})
+        audio_key = None
+        if source_streams.has_audio:
+            audio_key = f"{work}/audio.m4a"
+            audio = os.path.join(folder, "audio.m4a")
+            ffmpeg_tools.run("-i", source, "-map", "0:a:0", "-c", "copy", audio)
+            s3.upload_file(audio, bucket, audio_key)
+    print(f"split {key} into {len(segments)} segments ({count} asked for)")
+    return {"bucket": bucket, "source_key": key, "output_key": f"encoded/{name}.mp4", "audio_key": audio_key,
+            "segments": segments}
+
+
+def cut(source: str, folder: str, duration: float, count: int) -> list[tuple[str, float, float]]:
+    """Segment files with their start and end in the source, from the segment muxer's own list."""
+    listing = os.path.join(folder, "segments.csv")
+    # Cut at the first keyframe after each 1/count of the duration (a guess is enough: the muxer
+    # only cuts at keyframes).
+    ffmpeg_tools.run("-i", source, "-map", "0:v:0", "-c", "copy", "-f", "segment",
+                     "-segment_time", f"{duration / count:.6f}", "-reset_timestamps", "1",
+                     "-segment_list", listing, "-segment_list_type", "csv",
+                     os.path.join(folder, "segment-%03d.mp4"))
+    with open(listing, newline="") as rows:
+        return [(name, float(start), float(end)) for name, start, end in csv.reader(rows)]
+

@@ -1,0 +1,101 @@
+"""Sandbox processes, so independent invocations run at the same time on every core.
+
+Like Lambda's execution environments: an invocation takes an idle sandbox of
+the same function version and configuration, or starts one (a cold start); a
+sandbox serves one invocation at a time and stays warm afterwards. A handler
+that outlives its Timeout has its process group killed, ffmpeg included.
+Handlers in a sandbox reach the local cloud over HTTP, so this needs moto's
+server (AWS_ENDPOINT_URL in the function's environment).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from . import lambda_sandbox
+from .lambda_sandbox import LambdaContext, LambdaTimeout
+
+SANDBOX_SCRIPT = lambda_sandbox.__file__
+
+
+class SandboxCrashed(RuntimeError):
+    """The sandbox process ended without answering (the handler killed it or the interpreter died)."""
+
+
+class _Sandbox:
+    def __init__(self, code_dir: str, handler: str, environment: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, SANDBOX_SCRIPT, code_dir, handler],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment, text=True, encoding="utf-8",
+            start_new_session=True,  # its own process group, so a timeout kills what the handler started
+        )
+
+    def invoke(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        """The reply (payload or error, and the log); raises LambdaTimeout when the Timeout elapsed."""
+        timed_out = threading.Event()
+
+        def expire() -> None:
+            timed_out.set()
+            self.kill()
+
+        watchdog = threading.Timer(context.timeout_seconds, expire)
+        watchdog.start()
+        try:
+            self.process.stdin.write(json.dumps({"event": event, "context": context.fields()}) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except (BrokenPipeError, OSError):
+            line = ""
+        finally:
+            watchdog.cancel()
+        if timed_out.is_set():
+            raise LambdaTimeout(f"Task timed out after {context.timeout_seconds:.2f} seconds")
+        if not line:
+            self.kill()
+            raise SandboxCrashed(f"the sandbox process exited with code {self.process.wait()} without a reply")
+        return json.loads(line)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
+class SandboxPool:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[tuple[Any, ...], list[_Sandbox]] = {}
+        self._all: list[_Sandbox] = []
+
+    def invoke(self, code_dir: str, handler: str, environment: dict[str, str], event: Any,
+               context: LambdaContext) -> dict[str, Any]:
+        key = (code_dir, handler, tuple(sorted(environment.items())))
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            sandbox = idle.pop() if idle else None
+        if sandbox is None:
+            sandbox = _Sandbox(code_dir, handler, {**os.environ, **environment})
+            with self._lock:
+                self._all.append(sandbox)
+        try:
+            reply = sandbox.invoke(event, context)
+        except (LambdaTimeout, SandboxCrashed):
+            with self._lock:
+                self._all.remove(sandbox)
+            raise
+        with self._lock:
+            self._idle[key].append(sandbox)
+        return reply
+
+    def close(self) -> None:
+        with self._lock:
+            sandboxes, self._all, self._idle = self._all, [], {}
+        for sandbox in sandboxes:
+            sandbox.kill()

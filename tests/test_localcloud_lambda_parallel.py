@@ -1,0 +1,111 @@
+"""Concurrent invocations on the local cloud: sandbox processes that overlap in time and share nothing."""
+import base64
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from serverless_workbook.target import TargetError, connect
+from test_localcloud_lambda import zipped
+
+HANDLER = '''
+import os, time
+CALLS = 0
+
+def handler(event, context):
+    global CALLS
+    CALLS += 1
+    started = time.time()
+    print("token", event["token"])
+    leaked = os.environ.get("LEAK")
+    os.environ["LEAK"] = event["token"]
+    time.sleep(event.get("sleep", 0))
+    return {"started": started, "ended": time.time(), "pid": os.getpid(), "calls": CALLS,
+            "greeting": os.environ["GREETING"], "leaked": leaked, "task_root": os.environ.get("LAMBDA_TASK_ROOT")}
+'''
+
+
+def create_function(target, name, greeting, timeout=10):
+    role = target.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    target.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+        Code={"ZipFile": zipped(HANDLER)}, Timeout=timeout, Environment={"Variables": {"GREETING": greeting}},
+    )
+    return name
+
+
+@pytest.fixture(scope="module")
+def target():
+    target = connect("local-server", concurrent_lambdas=True)
+    yield target
+    target.close()
+
+
+@pytest.fixture(scope="module")
+def functions(target):
+    return create_function(target, "parallel-a", "from a"), create_function(target, "parallel-b", "from b")
+
+
+def invoke(target, function, event):
+    response = target.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event), LogType="Tail")
+    return json.loads(response["Payload"].read()), base64.b64decode(response["LogResult"]).decode()
+
+
+def invoke_together(target, calls):
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(lambda call: invoke(target, *call), calls))
+
+
+def test_concurrent_invocations_overlap_in_separate_processes(target, functions):
+    a, _ = functions
+    replies = invoke_together(target, [(a, {"token": "first", "sleep": 1.5}), (a, {"token": "second", "sleep": 1.5})])
+    (one, _), (two, _) = replies
+    assert max(one["started"], two["started"]) < min(one["ended"], two["ended"]), "the spans did not overlap"
+    assert one["pid"] != two["pid"] and os.getpid() not in (one["pid"], two["pid"])
+
+
+def test_environment_globals_and_stdout_stay_in_their_invocation(target, functions):
+    a, b = functions
+    (reply_a, log_a), (reply_b, log_b) = invoke_together(
+        target, [(a, {"token": "alpha", "sleep": 1}), (b, {"token": "bravo", "sleep": 1})])
+    assert (reply_a["greeting"], reply_b["greeting"]) == ("from a", "from b")
+    assert "token alpha" in log_a and "bravo" not in log_a
+    assert "token bravo" in log_b and "alpha" not in log_b
+    # Function b's first sandbox saw neither a's variable nor a's module globals.
+    assert reply_b["leaked"] is None and reply_b["calls"] == 1
+    assert "LEAK" not in os.environ and "GREETING" not in os.environ
+
+
+def test_a_warm_sandbox_keeps_its_globals(target, functions):
+    _, b = functions
+    first, _ = invoke(target, b, {"token": "warm-1"})
+    second, _ = invoke(target, b, {"token": "warm-2"})
+    assert second["pid"] == first["pid"]
+    assert second["calls"] == first["calls"] + 1 and second["leaked"] == "warm-1"
+
+
+def test_a_handler_past_its_timeout_is_killed(target):
+    name = create_function(target, "parallel-slow", "slow", timeout=1)
+    started = time.monotonic()
+    reply, log = invoke(target, name, {"token": "slow", "sleep": 30})
+    assert time.monotonic() - started < 10
+    assert reply["errorType"] == "Sandbox.Timedout" and "Task timed out after 1.00 seconds" in log
+
+
+def test_concurrency_needs_the_server():
+    with pytest.raises(TargetError, match="local-server"):
+        connect("local", concurrent_lambdas=True)
+
+
+def test_one_at_a_time_in_this_process_stays_the_default():
+    target = connect("local")
+    try:
+        a = create_function(target, "serial-a", "serial")
+        replies = invoke_together(target, [(a, {"token": "x", "sleep": 0.5}), (a, {"token": "y", "sleep": 0.5})])
+    finally:
+        target.close()
+    (one, _), (two, _) = sorted(replies, key=lambda reply: reply[0]["started"])
+    assert one["pid"] == two["pid"] == os.getpid()
+    assert one["ended"] <= two["started"], "the default runtime ran two handlers at once"

@@ -1,0 +1,36 @@
+"""Chapter 5's charts draw what they are given: the spans, the model and the measured points."""
+from datetime import datetime, timedelta
+
+from serverless_workbook import parallel_charts
+from serverless_workbook.executions import Span
+from serverless_workbook.parallel_model import ParallelEncode
+
+T0 = datetime(2026, 1, 1)
+
+
+def span(state, start, end, succeeded=True):
+    return Span(state, "fn", T0 + timedelta(seconds=start), T0 + timedelta(seconds=end), succeeded)
+
+
+def test_the_timeline_has_one_bar_per_task_from_its_start():
+    spans = [span("Split", 0, 1), span("EncodeSegment", 1, 4), span("EncodeSegment", 1.5, 3, False), span("Merge", 4, 5)]
+    ax = parallel_charts.plot_timeline(spans).axes[0]
+    bars = sorted((bar.get_x(), bar.get_width()) for bar in ax.patches)
+    assert bars == [(0, 1), (1, 3), (1.5, 1.5), (4, 1)]
+    assert [bar.get_hatch() for bar in ax.patches].count("//") == 1
+
+
+def test_the_speedup_chart_plots_the_model_and_the_measured_points():
+    model = ParallelEncode(encode_seconds=60, split_seconds=2, merge_seconds=1, cold_start_seconds=0)
+    ax = parallel_charts.plot_speedup(model, {2: 1.8, 4: 3.1}).axes[0]
+    curve, _, _, points = ax.lines
+    assert curve.get_ydata()[3] == model.speedup(4)
+    assert list(points.get_xdata()) == [2, 4] and list(points.get_ydata()) == [1.8, 3.1]
+
+
+def test_the_mapreduce_drawing_has_a_box_per_piece_and_the_explorer_has_five_controls():
+    # Boxes: input, split, reduce, output and one per piece; arrows: two per piece and two around them.
+    assert len(parallel_charts.plot_mapreduce(pieces=3).axes[0].patches) == (4 + 3) + (2 * 3 + 2)
+    explorer = parallel_charts.explorer(ParallelEncode(encode_seconds=10))
+    controls = [control for column in explorer.children[0].children for control in column.children]
+    assert len(controls) == 5

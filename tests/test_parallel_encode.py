@@ -1,0 +1,154 @@
+"""Split, encode in parallel, merge: the template's state machine on the local cloud, checked on the real output."""
+import json
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import cfnlint.api
+import pytest
+
+from serverless_workbook import executions, media, stacks
+from serverless_workbook.localcloud import stepfunctions
+from serverless_workbook.localcloud.cloudformation import load_template
+from serverless_workbook.target import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
+CODE = {"ParallelEncodeCodeKey": ROOT / "functions" / "parallel_encode"}
+SECONDS, FPS = 6, 25
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return media.generate_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=SECONDS, fps=FPS,
+                               keyframe_seconds=1)
+
+
+@pytest.fixture(scope="module")
+def encoded(clip, tmp_path_factory):
+    """One execution with three segments on the concurrent local cloud: its description, history and output."""
+    target = connect("local-server", concurrent_lambdas=True)
+    try:
+        outputs = stacks.deploy(target, "parallel", TEMPLATE, code=CODE, progress=False)
+        bucket = outputs["MediaBucketName"]
+        target.client("s3").upload_file(str(clip), bucket, "uploads/clip.mp4")
+        machine = outputs["StateMachineArn"]
+        description, history = executions.run(target, machine, {"bucket": bucket, "key": "uploads/clip.mp4",
+                                                                "segments": 3})
+        merged = tmp_path_factory.mktemp("merged") / "merged.mp4"
+        if description["status"] == "SUCCEEDED":
+            target.client("s3").download_file(bucket, "encoded/clip.mp4", str(merged))
+        bad_input, _ = executions.run(target, machine, {"bucket": bucket, "key": "uploads/clip.mp4", "segments": 0})
+        stacks.teardown(target, "parallel")
+        leftovers = stacks.leftovers(target, "parallel")
+    finally:
+        target.close()
+    return {"description": description, "history": history, "merged": merged, "bad_input": bad_input,
+            "leftovers": leftovers}
+
+
+def test_the_execution_succeeds_with_three_segments(encoded):
+    assert encoded["description"]["status"] == "SUCCEEDED", encoded["description"].get("cause")
+    assert json.loads(encoded["description"]["output"])["segments"] == 3
+
+
+def test_the_merged_file_plays_to_the_end(encoded):
+    decode = subprocess.run([media.FFMPEG, "-nostdin", "-v", "error", "-i", str(encoded["merged"]), "-f", "null", "-"],
+                            capture_output=True, text=True)
+    assert decode.returncode == 0 and decode.stderr == "", decode.stderr
+
+
+def test_the_duration_matches_the_source_within_a_frame(encoded, clip):
+    merged, source = media.probe(encoded["merged"]), media.probe(clip)
+    assert abs(merged.duration - source.duration) <= 1 / FPS
+    assert (merged.width, merged.height, merged.audio_codec) == (source.width, source.height, "aac")
+
+
+def test_timestamps_are_continuous_across_segment_boundaries(encoded):
+    times = media.frame_times(encoded["merged"])
+    assert len(times) == SECONDS * FPS
+    steps = {later - earlier for earlier, later in zip(times, times[1:])}
+    assert steps == {Fraction(1, FPS)}, f"frame steps {sorted(steps)}: a gap or overlap at a segment boundary"
+
+
+def test_the_map_state_encoded_segments_concurrently(encoded):
+    spans = [span for span in executions.lambda_spans(encoded["history"]) if span.state == "EncodeSegment"]
+    assert len(spans) == 3 and all(span.function == "parallel-encode-segment" for span in spans)
+    assert executions.overlapping(spans), "the encoders never ran at the same time"
+
+
+def test_a_bad_segment_count_fails_the_execution(encoded):
+    assert encoded["bad_input"]["status"] == "FAILED"
+    assert encoded["bad_input"]["error"] == "ValueError"
+    assert "segments must be a whole number from 1 to 64" in encoded["bad_input"]["cause"]
+
+
+def test_teardown_leaves_nothing(encoded):
+    assert encoded["leftovers"] == []
+
+
+def test_a_template_state_machine_also_runs_on_the_in_process_cloud(clip):
+    target = connect("local")
+    try:
+        outputs = stacks.deploy(target, "serial", TEMPLATE, code=CODE, progress=False)
+        target.client("s3").upload_file(str(clip), outputs["MediaBucketName"], "uploads/clip.mp4")
+        description, _ = executions.run(target, outputs["StateMachineArn"], {
+            "bucket": outputs["MediaBucketName"], "key": "uploads/clip.mp4", "segments": 2})
+        stacks.teardown(target, "serial")
+    finally:
+        target.close()
+    assert description["status"] == "SUCCEEDED", description.get("cause")
+    assert json.loads(description["output"])["segments"] == 2
+
+
+def test_definition_substitutions_are_applied_and_missing_ones_named():
+    properties = {"Definition": {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${Fn}", "End": True}}},
+                  "DefinitionSubstitutions": {"Fn": "arn:aws:lambda:us-east-1:123456789012:function:f"}}
+    assert json.loads(stepfunctions.definition(properties))["States"]["A"]["Resource"].endswith(":function:f")
+    with pytest.raises(ValueError, match=r"\$\{Fn\}"):
+        stepfunctions.definition({"Definition": properties["Definition"]})
+
+
+# ---------- the template ----------
+
+@pytest.fixture(scope="module")
+def resources():
+    return load_template(TEMPLATE.read_text())["Resources"]
+
+
+def role_statements(resources, role):
+    return [statement for policy in resources[role]["Properties"]["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]]
+
+
+def test_cfn_lint_passes():
+    assert cfnlint.api.lint_file(TEMPLATE) == []
+
+
+def test_no_wildcard_action_or_resource(resources):
+    for name, resource in resources.items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for statement in role_statements(resources, name):
+            for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+                assert "*" not in action, f"{name} allows {action}"
+            for arn in [statement["Resource"]] if not isinstance(statement["Resource"], list) else statement["Resource"]:
+                assert arn != "*", f"{name} grants {statement['Action']} on every resource"
+
+
+def test_the_state_machine_may_invoke_its_three_functions_and_nothing_else(resources):
+    functions = sorted(name for name, resource in resources.items() if resource["Type"] == "AWS::Lambda::Function")
+    assert role_statements(resources, "StateMachineRole") == [{
+        "Effect": "Allow", "Action": "lambda:InvokeFunction",
+        "Resource": [{"Fn::GetAtt": [name, "Arn"]} for name in ("SplitFunction", "EncodeSegmentFunction",
+                                                                  "MergeFunction")],
+    }]
+    assert functions == ["EncodeSegmentFunction", "MergeFunction", "SplitFunction"]
+
+
+def test_state_times_come_from_the_history(encoded):
+    history = encoded["history"]
+    merge = executions.state_seconds(history, "Merge")
+    assert 0 < merge < executions.state_seconds(history, "EncodeSegments") + merge
+    with pytest.raises(ValueError, match="'Encode'"):
+        executions.state_seconds(history, "Encode")

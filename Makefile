@@ -3,8 +3,9 @@
 PY := .venv/bin/python
 NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 # One worker per core; loadscope keeps each notebook, and each test class or
-# module, on one worker (labs run by tests get a folder of their own).
-PARALLEL := -n auto --dist loadscope
+# module, on one worker (labs run by tests get a folder of their own). A test
+# that hangs fails after 10 minutes instead of holding up the run.
+PARALLEL := -n auto --dist loadscope --timeout=600
 
 .PHONY: lab test setup grade labs diagrams execute
 
@@ -15,15 +16,16 @@ lab:
 # Debian's ffmpeg instead of the wheel's for the notebooks that show media.
 # A stored output that depends on this machine's encoder fails either way.
 # Last, setup and a quick subset under every other supported Python here.
-MEDIA_NOTEBOOKS := chapters/02-event-driven-pipeline.ipynb chapters/03-serverless-api.ipynb \
+PIPELINE_NOTEBOOKS := chapters/02-event-driven-pipeline.ipynb chapters/03-serverless-api.ipynb \
 	solutions/lab02-video-pipeline.ipynb solutions/lab03-video-api.ipynb
+MEDIA_NOTEBOOKS := $(PIPELINE_NOTEBOOKS) chapters/05-parallel-computing.ipynb
 # The AWS-shaped run: moto over HTTP in another region and account, so whatever assumes us-east-1 or moto's
 # default account fails here. Outputs name both, so they are not compared; every check cell must still pass.
 AWS_SHAPED := WORKBOOK_TARGET=local-server WORKBOOK_AWS_REGION=eu-west-1 MOTO_ACCOUNT_ID=210987654321
 test:
 	scripts/setup.sh --test
 	WORKBOOK_ENCODE_PROFILE=another-machine .venv/bin/pytest $(NBVAL_FLAGS) $(PARALLEL) --durations=10 tests chapters solutions
-	$(AWS_SHAPED) .venv/bin/pytest --nbval-lax $(PARALLEL) -q $(MEDIA_NOTEBOOKS)
+	$(AWS_SHAPED) .venv/bin/pytest --nbval-lax $(PARALLEL) -q $(PIPELINE_NOTEBOOKS)
 	IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg .venv/bin/pytest $(NBVAL_FLAGS) $(PARALLEL) -q $(MEDIA_NOTEBOOKS)
 	scripts/check_pythons.sh
 

@@ -92,9 +92,15 @@ def test_the_test_command_runs_the_notebooks_as_another_machine():
     assert any("IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg" in line and "$(MEDIA_NOTEBOOKS)" in line for line in pytest_lines)
 
 
+def _make_variable(name: str) -> list[str]:
+    """A Makefile variable's words, with the $(OTHER) variables in it expanded."""
+    value = re.search(rf"^{name} := (.*?[^\\])$", _makefile(), re.S | re.M).group(1).replace("\\", " ")
+    return [word for token in value.split()
+            for word in (_make_variable(token[2:-1]) if token.startswith("$(") else [token])]
+
+
 def test_every_notebook_that_encodes_media_also_runs_with_debians_ffmpeg():
-    listed = set(re.search(r"^MEDIA_NOTEBOOKS := (.*?[^\\])$", _makefile(), re.S | re.M).group(1)
-                 .replace("\\", " ").split())
+    listed = set(_make_variable("MEDIA_NOTEBOOKS"))
     encoding = {f"{path.parent.name}/{path.name}" for folder in ("chapters", "solutions")
                 for path in sorted((ROOT / folder).glob("*.ipynb")) if "generate_clip" in path.read_text()}
     assert encoding and encoding <= listed, f"add {sorted(encoding - listed)} to MEDIA_NOTEBOOKS in the Makefile"

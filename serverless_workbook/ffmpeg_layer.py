@@ -18,7 +18,7 @@ from typing import Any
 
 import imageio_ffmpeg
 
-from .stacks import ZIP_DATE
+from .artifacts import ZIP_DATE
 
 MEMBER = "bin/ffmpeg"
 LAYER_NAME = "workbook-ffmpeg"

@@ -13,7 +13,7 @@ import imageio_ffmpeg
 import pytest
 
 from serverless_workbook import ffmpeg_layer
-from serverless_workbook.stacks import ZIP_DATE
+from serverless_workbook.artifacts import ZIP_DATE
 
 TOOLS = Path(__file__).resolve().parents[1] / "functions" / "parallel_encode" / "ffmpeg_tools.py"
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import imageio_ffmpeg
+
+from . import process_environment
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -65,7 +66,7 @@ def generate_clip(path: str | Path, seconds: float = 5, width: int = 640, height
     tone_input = ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"] if audio else []
     tone_codec = ["-c:a", "aac", "-b:a", encode_setting("96k"), "-shortest"] if audio else []
     gop = ["-g", str(round(fps * keyframe_seconds))] if keyframe_seconds else []
-    subprocess.run(
+    process_environment.run(
         [
             FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate={fps}:duration={seconds}", *tone_input,
@@ -87,7 +88,7 @@ def probe(path: str | Path) -> Probe:
     """Read width, height, duration, bitrate and codecs from `ffmpeg -i`'s stream report."""
     path = Path(path)
     # `ffmpeg -i` with no output always exits 1; the report on stderr is what we want.
-    report = subprocess.run(
+    report = process_environment.run(
         [FFMPEG, "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, text=True
     ).stderr
     video = _VIDEO.search(report)
@@ -112,7 +113,7 @@ def probe(path: str | Path) -> Probe:
 
 def frame_times(path: str | Path) -> list[Fraction]:
     """Presentation time of every decoded video frame, in seconds, exactly (ffmpeg's framemd5 listing)."""
-    lines = subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5",
+    lines = process_environment.run([FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5",
                             "-"], capture_output=True, text=True, check=True).stdout.splitlines()
     time_base = Fraction(next(line for line in lines if line.startswith("#tb 0:")).split(":")[1].strip())
     return [int(line.split(",")[2]) * time_base for line in lines if not line.startswith("#")]

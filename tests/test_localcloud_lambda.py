@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from serverless_workbook import media, process_environment
 from serverless_workbook.localcloud import lambda_runtime, sqs_poller
 from serverless_workbook.target import connect
 
@@ -212,3 +213,26 @@ def test_the_kernels_calls_on_stdout_reach_it_while_a_handler_runs_in_another_th
         sys.stdout = saved
     assert kernel_stream.parent == {"msg_id": "next cell"}
     assert kernel_stream.getvalue() == "printed by the next cell\n"
+
+
+def test_processes_start_only_while_no_handler_environment_is_being_changed(tmp_path):
+    """A process started while another thread rewrites os.environ can fail with "[Errno 14] Bad address"."""
+    probed, entered = threading.Event(), threading.Event()
+
+    def start_ffmpeg():
+        with pytest.raises(media.NotAVideo):
+            media.probe(tmp_path / "missing.mp4")
+        probed.set()
+
+    def apply_a_handlers_environment():
+        with lambda_runtime._process_state({"WORKBOOK_TEST": "1"}, str(tmp_path)):
+            entered.set()
+
+    threads = [threading.Thread(target=start_ffmpeg), threading.Thread(target=apply_a_handlers_environment)]
+    with process_environment.lock:
+        for thread in threads:
+            thread.start()
+        assert not probed.wait(0.5) and not entered.is_set(), "both must wait for the lock"
+    assert probed.wait(10) and entered.wait(10)
+    for thread in threads:
+        thread.join()

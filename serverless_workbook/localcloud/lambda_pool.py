@@ -17,6 +17,7 @@ import sys
 import threading
 from typing import Any
 
+from .. import process_environment
 from . import lambda_sandbox
 from .lambda_sandbox import LambdaContext, LambdaTimeout
 
@@ -29,7 +30,7 @@ class SandboxCrashed(RuntimeError):
 
 class _Sandbox:
     def __init__(self, code_dir: str, handler: str, environment: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
+        self.process = process_environment.popen(
             [sys.executable, SANDBOX_SCRIPT, code_dir, handler],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment, text=True, encoding="utf-8",
             start_new_session=True,  # its own process group, so a timeout kills what the handler started

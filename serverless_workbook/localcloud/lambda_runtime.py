@@ -29,6 +29,7 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 
+from .. import process_environment
 from .lambda_pool import SandboxCrashed, SandboxPool
 from .lambda_sandbox import LOG_FORMAT, LambdaContext, LambdaTimeout, call, error_log, error_payload, load_handler
 
@@ -156,9 +157,10 @@ _log_handler = _ThreadRoutedLogHandler(_stream)
 @contextlib.contextmanager
 def _process_state(environment: dict[str, str], code_dir: str):
     """Apply the function's environment, import path and log capture; restore them after."""
-    saved_env = dict(os.environ)
+    with process_environment.lock:
+        saved_env = dict(os.environ)
+        os.environ.update(environment)
     saved_stdout = sys.stdout
-    os.environ.update(environment)
     sys.path.insert(0, code_dir)
     if sys.stdout is not _stream:
         _stream.fallback = sys.stdout
@@ -174,8 +176,9 @@ def _process_state(environment: dict[str, str], code_dir: str):
             root.removeHandler(_log_handler)
         sys.stdout = saved_stdout
         sys.path.remove(code_dir)
-        os.environ.clear()
-        os.environ.update(saved_env)
+        with process_environment.lock:
+            os.environ.clear()
+            os.environ.update(saved_env)
 
 
 @dataclass

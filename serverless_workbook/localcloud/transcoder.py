@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .. import media
+from .. import media, process_environment
 from .mediaconvert_settings import UnsupportedSetting
 
 # MediaConvert's defaults when a setting is absent.
@@ -211,7 +211,7 @@ def ffmpeg_command(outputs: list[OutputFile], job_input: dict[str, Any], source_
 
 def run(command: list[str], duration: float, on_progress: Callable[[int], None], is_cancelled: Callable[[], bool]) -> None:
     """Run ffmpeg, reporting percent complete from its -progress stream."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = process_environment.popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in process.stdout:
         if is_cancelled():
             process.kill()

@@ -116,7 +116,7 @@ def trial_api(target: Any, pipeline: dict[str, str], part: str) -> Iterator[tupl
     try:
         endpoint = catalogue.serve(target, api)
         try:
-            yield endpoint.url, {"Authorization": signed_in(target, api, *CHECK_USER)}
+            yield endpoint.url, as_user(target, CHECK_USER)
         finally:
             endpoint.stop()
     finally:

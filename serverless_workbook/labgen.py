@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from serverless_workbook.execute import without_timings
 from serverless_workbook.lab_format import BEGIN, END, exercise_of, stub_line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,8 +74,7 @@ def student_version(nb: NotebookNode) -> NotebookNode:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-            cell.metadata.pop("execution", None)
-    return nb
+    return without_timings(nb)
 
 
 def generate(out_dir: Path = LABS, sources: Path = SOLUTIONS) -> list[Path]:

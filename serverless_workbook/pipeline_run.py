@@ -269,8 +269,8 @@ _VOLATILE_KEYS = {"sequencer", "x-amz-request-id", "x-amz-id-2", "Signature", "M
 # Facts about encoded bytes: another CPU or ffmpeg build gives other values for the same video.
 _ENCODER_KEYS = {"eTag": "<MD5 of the bytes>", "size": "<bytes>", "bitrate": "<bits per second>"}
 # Muxers of other ffmpeg builds end a file a few milliseconds apart (2.0 s, 2.006 s):
-# durations print to the tenth of a second.
-_DURATION_KEYS = {"duration": 0.1, "durationInMs": 100}
+# durations print to the tenth of a second, each key in its own unit and type.
+_DURATION_ROUNDING = {"duration": (1, float), "durationInMs": (-2, int)}
 _VOLATILE_TEXT = [
     # The random suffix CloudFormation gives a resource's physical name.
     (re.compile(r"(?<=-)(?=[0-9]*[A-Z])[A-Z0-9]{12}\b"), "<suffix>"),
@@ -295,9 +295,9 @@ def stable(value: Any, key: str | None = None) -> Any:
     if isinstance(value, Decimal):
         # DynamoDB numbers arrive as Decimal; print them as the numbers they are.
         value = int(value) if value == value.to_integral_value() else float(value)
-    if key in _DURATION_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
-        step = _DURATION_KEYS[key]
-        return round(round(value / step) * step, 1) if isinstance(step, float) else round(value / step) * step
+    if key in _DURATION_ROUNDING and isinstance(value, (int, float)) and not isinstance(value, bool):
+        digits, kind = _DURATION_ROUNDING[key]
+        return kind(round(value, digits))
     if isinstance(value, (datetime.datetime, int)) and not isinstance(value, bool):
         text = value.isoformat() if isinstance(value, datetime.datetime) else str(value)
     elif isinstance(value, str):

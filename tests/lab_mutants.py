@@ -119,7 +119,7 @@ LAB02 = [
              'UserMetadata={"videoId": video_id, "sourceKey": key}'),),
            "UserMetadata transcodedBucket"),
     Mutant("2.1", "the workbook's table of outputs", "shortcut",
-           (("import boto3\n", "import boto3\nfrom serverless_workbook.pipeline_run import BOOK_RENDITIONS\n"),
+           (("import boto3\n", "import boto3\nfrom serverless_workbook.workspaces.pipeline_run import BOOK_RENDITIONS\n"),
             ("[output(*rendition) for rendition in RENDITIONS]",
              "[output(modifier, *size) for modifier, size in BOOK_RENDITIONS.items()]")),
            "serverless_workbook is not in the Lambda runtime"),

@@ -9,7 +9,8 @@ point at a real socket too.
 import pytest
 import requests
 
-from serverless_workbook import catalogue, media, stacks
+from serverless_workbook import media, stacks
+from serverless_workbook.workspaces import catalogue
 from serverless_workbook.target import connect
 
 EMAIL, PASSWORD = "grace@example.com", "Compiler-A0-1952"

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from serverless_workbook import catalogue
+from serverless_workbook.workspaces import catalogue
 from serverless_workbook.target import connect
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -101,7 +101,7 @@ def test_stop_frees_the_port(endpoint):
 
 
 def test_the_command_serves_the_catalogue_until_ctrl_c():
-    server = subprocess.Popen([sys.executable, "-u", "-m", "serverless_workbook.catalogue"], stdout=subprocess.PIPE,
+    server = subprocess.Popen([sys.executable, "-u", "-m", "serverless_workbook.workspaces.catalogue"], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
     try:
         lines = iter(server.stdout.readline, "")

@@ -3,8 +3,8 @@ import ast
 
 import pytest
 
-from serverless_workbook.api_lab import REFERENCE, ApiWorkspace
-from serverless_workbook.lab_workspace import NotSaved
+from serverless_workbook.workspaces.api_lab import REFERENCE, ApiWorkspace
+from serverless_workbook.workspaces.pipeline_lab import NotSaved
 
 MINE = '''def get_video(id: str) -> dict:
     return {"mine": id}

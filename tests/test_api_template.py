@@ -102,7 +102,7 @@ def test_the_powertools_layer_is_resolved_from_awss_public_parameter_by_default(
 def test_on_aws_the_api_is_deployed_with_the_templates_layer_defaults(monkeypatch):
     from types import SimpleNamespace
 
-    from serverless_workbook import catalogue
+    from serverless_workbook.workspaces import catalogue
 
     sent = {}
     monkeypatch.setattr(catalogue.stacks, "deploy", lambda *args, parameters, **kwargs: sent.update(parameters))

@@ -143,7 +143,7 @@ def test_unknown_instance_type_names_the_known_ones():
 
 
 def test_one_lab_run_on_a_real_account_is_priced_from_the_same_table():
-    from serverless_workbook.pipeline_run import run_cost
+    from serverless_workbook.workspaces.pipeline_run import run_cost
 
     # Each of the three outputs bills at least a minute: 1080p and 720p as HD, 480p as SD.
     estimate = run_cost(clip_seconds=2)

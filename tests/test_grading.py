@@ -60,15 +60,15 @@ def test_splice_takes_answers_by_exercise_id_not_position():
 
 
 @pytest.mark.parametrize("source, found", [
-    ("from serverless_workbook.pipeline_run import upload_and_wait as go\ngo()",
+    ("from serverless_workbook.workspaces.pipeline_run import upload_and_wait as go\ngo()",
      [("pipeline_run.upload_and_wait", 1), ("serverless_workbook", 1)]),
-    ("import serverless_workbook.pipeline_run as p\np.upload_and_wait()",
+    ("import serverless_workbook.workspaces.pipeline_run as p\np.upload_and_wait()",
      [("serverless_workbook", 1), ("pipeline_run.upload_and_wait", 2)]),
     ("f = getattr(pipeline_run, 'upload_and_wait')", [("pipeline_run.upload_and_wait", 1)]),
     ("def upload_and_wait():\n    return upload_and_wait()", []),
     ("idp.sign_up(ClientId='x')", []),
     ("catalogue.sign_up(target, api, 'a', 'b')", [("catalogue.sign_up", 1)]),
-    ("from serverless_workbook.pipeline_run import BOOK_RENDITIONS", [("serverless_workbook", 1)]),
+    ("from serverless_workbook.workspaces.pipeline_run import BOOK_RENDITIONS", [("serverless_workbook", 1)]),
 ])
 def test_shortcuts_find_every_way_to_reach_a_helper(source, found):
     assert grading.shortcuts(source, ("pipeline_run.upload_and_wait", "catalogue.sign_up", "serverless_workbook")) == found

@@ -4,16 +4,16 @@ import datetime
 import pytest
 import yaml
 
-from serverless_workbook import lab_workspace, pipeline_run
+from serverless_workbook.workspaces import pipeline_lab, pipeline_run
 from serverless_workbook.localcloud.cloudformation import load_template
 
-REFERENCE = load_template(lab_workspace.REFERENCE_TEMPLATE.read_text())
+REFERENCE = load_template(pipeline_lab.REFERENCE_TEMPLATE.read_text())
 
 
 def reference_part(name: str) -> str:
     """The YAML a learner would write for a part: exactly what the reference has there."""
     fragment: dict = {}
-    for path in lab_workspace.TEMPLATE_PARTS[name]:
+    for path in pipeline_lab.TEMPLATE_PARTS[name]:
         node, out = REFERENCE["Resources"], fragment
         for key in path[:-1]:
             node, out = node[key], out.setdefault(key, {})
@@ -21,15 +21,15 @@ def reference_part(name: str) -> str:
     return yaml.safe_dump(fragment)
 
 
-@pytest.mark.parametrize("name", sorted(lab_workspace.TEMPLATE_PARTS))
+@pytest.mark.parametrize("name", sorted(pipeline_lab.TEMPLATE_PARTS))
 def test_the_reference_part_written_back_gives_the_reference_template(tmp_path, name):
-    workspace = lab_workspace.Workspace(tmp_path)
+    workspace = pipeline_lab.Workspace(tmp_path)
     workspace.save_part(name, reference_part(name))
     assert workspace.template(only=name) == REFERENCE
 
 
 def test_removing_a_part_really_removes_it(tmp_path):
-    workspace = lab_workspace.Workspace(tmp_path)
+    workspace = pipeline_lab.Workspace(tmp_path)
     workspace.save_part("bucket_trigger", "UploadBucket:\n  Properties: {}\n")
     resources = workspace.template(only="bucket_trigger")["Resources"]
     assert "TranscodeInvokePermission" not in resources
@@ -38,7 +38,7 @@ def test_removing_a_part_really_removes_it(tmp_path):
 
 
 def test_a_stubbed_part_raises_and_deploys_the_reference(tmp_path):
-    workspace = lab_workspace.Workspace(tmp_path)
+    workspace = pipeline_lab.Workspace(tmp_path)
     stub = '# YOUR CODE HERE\nraise NotImplementedError("Exercise 2.2 is not done yet")\n'
     with pytest.raises(NotImplementedError, match="Exercise 2.2 is not done yet"):
         workspace.save_part("bucket_trigger", stub)
@@ -48,16 +48,16 @@ def test_a_stubbed_part_raises_and_deploys_the_reference(tmp_path):
 
 
 def test_a_stubbed_handler_is_saved_but_the_reference_deploys(tmp_path):
-    workspace = lab_workspace.Workspace(tmp_path)
+    workspace = pipeline_lab.Workspace(tmp_path)
     source = 'def handler(event, context):\n    raise NotImplementedError("Exercise 2.1 is not done yet")\n'
     assert "still a stub" in workspace.save_handler("transcode_video", source)
-    assert workspace.handler_folder("transcode_video") == lab_workspace.FUNCTIONS / "transcode_video"
+    assert workspace.handler_folder("transcode_video") == pipeline_lab.FUNCTIONS / "transcode_video"
     with pytest.raises(NotImplementedError, match="Exercise 2.1"):
         workspace.learner_handler("transcode_video")
 
 
 def test_a_written_handler_deploys_without_markers_and_with_its_helpers(tmp_path):
-    workspace = lab_workspace.Workspace(tmp_path)
+    workspace = pipeline_lab.Workspace(tmp_path)
     source = "def handler(event, context):\n    ### BEGIN SOLUTION\n    return {}\n    ### END SOLUTION\n"
     workspace.save_handler("extract_metadata", source)
     folder = workspace.handler_folder("extract_metadata")

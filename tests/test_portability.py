@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-from serverless_workbook import media, pipeline_run, stacks
+from serverless_workbook import media, stacks
+from serverless_workbook.workspaces import pipeline_run
 from serverless_workbook.target import connect
 
 ROOT = Path(__file__).resolve().parent.parent

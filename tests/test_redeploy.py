@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from serverless_workbook import lab_workspace, media, stack_updates, stacks
+from serverless_workbook import media, stack_updates, stacks
+from serverless_workbook.workspaces import pipeline_lab
 from serverless_workbook.localcloud import cloudformation_changes
 from serverless_workbook.localcloud.cloudformation import load_template
-from serverless_workbook.pipeline_run import DeployedOutputs, PipelineSession, processed, upload_and_wait
+from serverless_workbook.workspaces.pipeline_run import DeployedOutputs, PipelineSession, processed, upload_and_wait
 from serverless_workbook.target import connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,12 +207,12 @@ def test_a_check_interrupted_before_its_clean_up_runs_again_afresh(tmp_path):
         target.client("s3").create_bucket(Bucket="lab-check-uploads")
         target.client("s3").put_object(Bucket="lab-check-uploads", Key="old", Body=b"old")
         target.client("iam").create_role(RoleName="lab-trial-handler", AssumeRolePolicyDocument="{}")
-        with lab_workspace.scratch(target) as box:
+        with pipeline_lab.scratch(target) as box:
             assert target.client("s3").list_objects_v2(Bucket=box.uploads)["KeyCount"] == 0
         folder = tmp_path / "handler"
         folder.mkdir()
         (folder / "app.py").write_text("def handler(event, context):\n    return event\n")
-        with lab_workspace.trial_function(target, folder, {}) as invoke:
+        with pipeline_lab.trial_function(target, folder, {}) as invoke:
             assert invoke({"a": 1}).payload == {"a": 1}
     finally:
         target.close()

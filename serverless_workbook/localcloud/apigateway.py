@@ -10,7 +10,7 @@ client, so the handler code that runs is the deployed one.
     with LocalApi(target, api_id, "prod") as api:
         requests.get(f"{api.url}/videos", headers={"Authorization": id_token})
 
-``python -m serverless_workbook.catalogue`` deploys the video pipeline and
+``python -m serverless_workbook.workspaces.catalogue`` deploys the video pipeline and
 its catalogue API on the local cloud and serves it this way until Ctrl-C.
 """
 from __future__ import annotations

@@ -25,8 +25,8 @@ from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
-from . import stacks
-from .costs import PRICES
+from .. import stacks
+from ..costs import PRICES
 
 # The book's three MP4 outputs: NameModifier -> (width, height, video bitrate).
 BOOK_RENDITIONS = {

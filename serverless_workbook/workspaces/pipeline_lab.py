@@ -1,6 +1,6 @@
 """Lab 2's workspace: Lambda handlers and template parts written in notebook cells, then deployed for real.
 
-    %load_ext serverless_workbook.lab_workspace
+    %load_ext serverless_workbook.workspaces.pipeline_lab
 
     %%handler transcode_video            the cell becomes workspace/transcode_video/app.py
     %%template_part bucket_trigger       the cell's YAML replaces that part of templates/video-pipeline.yaml
@@ -23,12 +23,12 @@ from typing import Any, Iterator
 
 import yaml
 
-from .lab_format import STUB, without_markers
-from .localcloud.cloudformation import load_template
-from .artifacts import zip_folder
-from .stacks import empty_bucket
+from ..lab_format import STUB, without_markers
+from ..localcloud.cloudformation import load_template
+from ..artifacts import zip_folder
+from ..stacks import empty_bucket
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 REFERENCE_TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
 # The line labgen writes in place of an answer.

@@ -7,7 +7,7 @@
     requests.get(f"{endpoint.url}/videos", headers={"Authorization": token})
     endpoint.stop()
 
-``python -m serverless_workbook.catalogue`` does all of it on the local cloud
+``python -m serverless_workbook.workspaces.catalogue`` does all of it on the local cloud
 and serves the API until Ctrl-C.
 """
 from __future__ import annotations
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import stacks
-from .localcloud import public_parameters
-from .localcloud.apigateway import LocalApi
+from .. import stacks
+from ..localcloud import public_parameters
+from ..localcloud.apigateway import LocalApi
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PIPELINE_TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
 PIPELINE_CODE = {"TranscodeCodeKey": ROOT / "functions" / "transcode_video",
                  "ExtractCodeKey": ROOT / "functions" / "extract_metadata"}

@@ -1,6 +1,6 @@
 """Lab 3's workspace: route handlers written in notebook cells, spliced into the catalogue API and called over HTTP.
 
-    %load_ext serverless_workbook.api_lab
+    %load_ext serverless_workbook.workspaces.api_lab
 
     %%api_part routes        the cell's get_video and delete_video replace the reference's in functions/video_api/app.py
 
@@ -19,10 +19,11 @@ from typing import Any, Iterator
 
 import requests
 
-from . import catalogue, stacks
-from .lab_format import STUB, without_markers
-from .lab_workspace import NotSaved
-from .localcloud.cloudformation import physical_ids
+from .. import stacks
+from . import catalogue
+from ..lab_format import STUB, without_markers
+from .pipeline_lab import NotSaved
+from ..localcloud.cloudformation import physical_ids
 
 REFERENCE = catalogue.ROOT / "functions" / "video_api"
 # Part name -> the reference functions the learner's cell replaces.

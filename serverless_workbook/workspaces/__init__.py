@@ -1,0 +1,10 @@
+"""What the chapters and labs build and drive, one module per workspace.
+
+    pipeline_lab    lab 2: handlers and template parts written in cells, deployed as the video pipeline
+    pipeline_run    the deployed pipeline (chapters 2-3, labs 2-3): deploy, upload, wait, read what happened
+    api_lab         lab 3: route handlers written in cells, spliced into the catalogue API
+    catalogue       the catalogue API over the pipeline (chapter 3, lab 3): deploy, sign users in, call it
+
+The general machinery they stand on (target, stacks, media, grading, the local
+cloud) stays one level up in ``serverless_workbook``.
+"""

@@ -274,7 +274,7 @@ def _local_cloud(target: Any) -> Iterator[Any]:
     if target.is_local:
         yield target
         return
-    from .target import connect
+    from ..target import connect
 
     cloud = connect("local")
     try:

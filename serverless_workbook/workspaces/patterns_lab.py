@@ -107,13 +107,11 @@ def _functions(source: str) -> dict[str, ast.FunctionDef]:
 
 
 class HandlerWorkspace:
-    """The learner's handlers; each replaces the reference's `handler` in a copy of its folder (git ignores it)."""
+    """The learner's handler cells; each handler replaces the reference's in a copy of its folder (git ignores it)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.parts: dict[str, str] = {}
-        # Part name -> the stub's "Exercise N is not done yet", for parts whose cell still holds the stub.
-        self.stubbed: dict[str, str] = {}
+        self.cells: dict[str, str] = {}
 
     def save(self, name: str, source: str) -> str:
         if name not in PARTS:
@@ -121,31 +119,28 @@ class HandlerWorkspace:
         source = without_markers(source)
         if "handler" not in _functions(source):
             raise ValueError(f"The {name} part must define handler(event, context)")
-        self.parts.pop(name, None)
-        self.stubbed.pop(name, None)
-        stub = STUB.search(source)
-        if stub:
-            self.stubbed[name] = stub.group(1)
+        self.cells[name] = source
+        if STUB.search(source):
             return f"Saved the {name} handler, still a stub."
-        self.parts[name] = source
         return f"Saved the {name} handler: checks deploy functions/{name}/ with your handler in it."
 
     def source(self, name: str) -> str:
-        """The learner's cell, as a check reads it for shortcuts."""
-        self.folder_for(name)
-        return self.parts[name]
+        """The learner's cell; a cell still holding the stub raises the stub's NotImplementedError."""
+        if name not in self.cells:
+            raise NotSaved(f"run the %%handler_part {name} cell first")
+        stub = STUB.search(self.cells[name])
+        if stub:
+            raise NotImplementedError(stub.group(1))
+        return self.cells[name]
 
     def folder_for(self, name: str) -> Path:
         """A copy of functions/<name>/ whose app.py has the learner's handler in place of the reference's."""
-        if name in self.stubbed:
-            raise NotImplementedError(self.stubbed[name])
-        if name not in self.parts:
-            raise NotSaved(f"run the %%handler_part {name} cell first")
+        cell = self.source(name)
         reference = (FUNCTIONS / name / "app.py").read_text()
         original = _functions(reference)["handler"]
         lines = reference.splitlines()
         # The whole cell (the handler and any helper or import beside it) takes the reference handler's place.
-        lines[original.lineno - 1:original.end_lineno] = self.parts[name].splitlines()
+        lines[original.lineno - 1:original.end_lineno] = cell.splitlines()
         target = self.folder / name
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(FUNCTIONS / name, target, ignore=shutil.ignore_patterns("__pycache__"))

@@ -32,6 +32,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "fan-out": ("ConsumerCodeKey", "upload_consumer"),
     "compute-as-glue": ("GlueCodeKey", "owner_stats"),
 }
+# How long a function's log must stay unchanged on AWS before a check reads it as complete.
+LOG_SETTLE_SECONDS = 5
 # Handler folders whose `handler` a learner's cell may replace.
 PARTS = ("video_commands", "owner_stats")
 
@@ -73,10 +75,23 @@ def queue_counts(target: Any, url: str) -> tuple[int, int]:
 
 
 def printed(target: Any, function: str) -> list[dict[str, Any]]:
-    """The JSON lines a function printed, in the order of key and receive count (log streams interleave)."""
-    events = target.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
-    lines = [json.loads(line) for e in events for line in e["message"].splitlines() if line.startswith("{")]
-    return sorted(lines, key=lambda line: (line["key"], line["attempt"]))
+    """The JSON lines a function printed, in the order of key and receive count (log streams interleave).
+
+    CloudWatch Logs shows a line some seconds after the function wrote it: on AWS, read until two
+    reads a few seconds apart agree.
+    """
+    def read() -> list[dict[str, Any]]:
+        events = target.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
+        lines = [json.loads(line) for e in events for line in e["message"].splitlines() if line.startswith("{")]
+        return sorted(lines, key=lambda line: (line["key"], line["attempt"]))
+
+    lines = read()
+    while not target.is_local:
+        time.sleep(LOG_SETTLE_SECONDS)
+        lines, before = read(), lines
+        if lines == before:
+            break
+    return lines
 
 
 def _listed(value: Any) -> list[Any]:

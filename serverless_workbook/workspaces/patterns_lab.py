@@ -5,9 +5,9 @@
     %%handler_part video_commands     the cell's handler replaces the reference's in functions/video_commands/app.py
 
 A part keeps the reference module's imports and helpers (the command table, the view's
-table), so the learner writes only the function the pattern is about. Checks deploy a
-stack of their own with the learner's code (`trial`), so each check is independent of
-the lab's stacks and of the other exercises.
+table), so the learner writes only the function the pattern is about. Each check deploys
+a stack of its own (`trial`) and tears it down, so it depends on no other exercise and
+can run again.
 """
 from __future__ import annotations
 
@@ -58,11 +58,13 @@ def trial(target: Any, stack_name: str, pattern: str, code: Path | None = None,
 
 
 def wait_until(target: Any, condition: Any, what: str, timeout: float = 20) -> None:
-    """Poll until condition() holds: the local cloud answers in a moment, a real account in seconds."""
-    deadline = time.monotonic() + (timeout if target.is_local else 10 * timeout)
+    """Poll until condition() holds; `timeout` is the local cloud's, a real account gets ten times as long."""
+    if not target.is_local:
+        timeout *= 10
+    deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"still waiting for {what} after {timeout} s")
+            raise TimeoutError(f"still waiting for {what} after {timeout:g} s")
         time.sleep(0.05 if target.is_local else 2)
 
 

@@ -38,13 +38,22 @@ def encoded(clip, tmp_path_factory):
         merged = tmp_path_factory.mktemp("merged") / "merged.mp4"
         if description["status"] == "SUCCEEDED":
             target.client("s3").download_file(bucket, "encoded/clip.mp4", str(merged))
-        bad_input, _ = executions.run(target, machine, {"bucket": bucket, "key": "uploads/clip.mp4", "segments": 0})
+        encoded_item = item(target, outputs, "uploads/clip.mp4")
+        bad_input, bad_history = executions.run(target, machine, {"bucket": bucket, "key": "uploads/bad.mp4",
+                                                                  "segments": 0})
+        failed_item = item(target, outputs, "uploads/bad.mp4")
         stacks.teardown(target, "parallel")
         leftovers = stacks.leftovers(target, "parallel")
     finally:
         target.close()
     return {"description": description, "history": history, "merged": merged, "bad_input": bad_input,
+            "bad_history": bad_history, "encoded_item": encoded_item, "failed_item": failed_item,
             "leftovers": leftovers}
+
+
+def item(target, outputs, key):
+    table = target.resource("dynamodb").Table(outputs["VideosTableName"])
+    return table.get_item(Key={"id": key}, ConsistentRead=True).get("Item")
 
 
 def test_the_execution_succeeds_with_three_segments(encoded):
@@ -81,6 +90,21 @@ def test_a_bad_segment_count_fails_the_execution(encoded):
     assert encoded["bad_input"]["status"] == "FAILED"
     assert encoded["bad_input"]["error"] == "ValueError"
     assert "segments must be a whole number from 1 to 64" in encoded["bad_input"]["cause"]
+
+
+def test_a_failure_is_caught_and_marks_the_item_without_retrying_it(encoded):
+    assert encoded["failed_item"]["status"] == "FAILED"
+    assert encoded["failed_item"]["error"] == "ValueError"
+    assert "segments must be a whole number" in encoded["failed_item"]["errorCause"]
+    # Retry names throttling and service errors only: the handler's own ValueError is not tried again.
+    failures = [e for e in encoded["bad_history"] if e["type"] == "LambdaFunctionFailed"]
+    assert len(failures) == 1
+    entered = [e["stateEnteredEventDetails"]["name"] for e in encoded["bad_history"] if "stateEnteredEventDetails" in e]
+    assert entered == ["Split", "MarkFailed", "EncodeFailed"]
+
+
+def test_a_success_marks_the_item_encoded(encoded):
+    assert encoded["encoded_item"] == {"id": "uploads/clip.mp4", "status": "ENCODED", "encodedKey": "encoded/clip.mp4"}
 
 
 def test_teardown_leaves_nothing(encoded):
@@ -136,14 +160,25 @@ def test_no_wildcard_action_or_resource(resources):
                 assert arn != "*", f"{name} grants {statement['Action']} on every resource"
 
 
-def test_the_state_machine_may_invoke_its_three_functions_and_nothing_else(resources):
+def test_the_state_machine_may_invoke_its_three_functions_and_update_its_table_only(resources):
     functions = sorted(name for name, resource in resources.items() if resource["Type"] == "AWS::Lambda::Function")
     assert role_statements(resources, "StateMachineRole") == [{
         "Effect": "Allow", "Action": "lambda:InvokeFunction",
         "Resource": [{"Fn::GetAtt": [name, "Arn"]} for name in ("SplitFunction", "EncodeSegmentFunction",
                                                                   "MergeFunction")],
-    }]
+    }, {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": {"Fn::GetAtt": ["VideosTable", "Arn"]}}]
     assert functions == ["EncodeSegmentFunction", "MergeFunction", "SplitFunction"]
+
+
+def test_every_task_retries_throttling_and_catches_into_the_item(resources):
+    states = resources["EncodeStateMachine"]["Properties"]["Definition"]["States"]
+    tasks = {"Split": states["Split"], "EncodeSegment": states["EncodeSegments"]["ItemProcessor"]["States"]["EncodeSegment"],
+             "Merge": states["Merge"]}
+    for name, state in tasks.items():
+        assert "Lambda.TooManyRequestsException" in state["Retry"][0]["ErrorEquals"], name
+    for name in ("Split", "EncodeSegments", "Merge"):
+        assert states[name]["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MarkFailed"}]
+    assert 1 < states["EncodeSegments"]["MaxConcurrency"] <= 16
 
 
 def test_state_times_come_from_the_history(encoded):

@@ -329,7 +329,8 @@ LAB05 = [
              "        streams = ffmpeg_tools.Streams(media.probe(source).duration, True)\n"),),
            "serverless_workbook is not in the Lambda runtime"),
     Mutant("5.1", "cut by encoding, not by stream copy", "shortcut",
-           (('"-map", "0:v:0", "-c", "copy", "-f", "segment",', '"-map", "0:v:0", "-c:v", "libx264", "-f", "segment",'),),
+           (('"-map", "0:v:0", "-c", "copy", "-f", "segment",',
+             '"-map", "0:v:0", "-c:v", "libx264", "-g", "5", "-f", "segment",'),),
            "a stream copy"),
     Mutant("5.2", "every thread of the machine", "mistake",
            (('ffmpeg_tools.run("-i", source, "-map", "0:v:0", *X264, encoded)',
@@ -345,7 +346,7 @@ LAB05 = [
            (('ffmpeg_tools.run("-f", "concat", "-safe", "0", "-i", listing, "-c", "copy", video)',
              'ffmpeg_tools.run("-i", "concat:" + "|".join(os.path.join(folder, f"{i:03d}.mp4") for i in range(len(encoded))),'
              ' "-c", "copy", video)'),),
-           "expected the merged video to last"),
+           "expected the source's 30 frames"),
     Mutant("5.3", "audio forgotten", "mistake",
            (('if event.get("audio_key"):', 'if False:'),),
            "expected the audio track"),

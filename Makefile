@@ -18,7 +18,7 @@ lab:
 # Last, setup and a quick subset under every other supported Python here.
 PIPELINE_NOTEBOOKS := chapters/02-event-driven-pipeline.ipynb chapters/03-serverless-api.ipynb \
 	solutions/lab02-video-pipeline.ipynb solutions/lab03-video-api.ipynb
-MEDIA_NOTEBOOKS := $(PIPELINE_NOTEBOOKS) chapters/05-parallel-computing.ipynb
+MEDIA_NOTEBOOKS := $(PIPELINE_NOTEBOOKS) chapters/05-parallel-computing.ipynb solutions/lab05-parallel-encode.ipynb
 # The AWS-shaped run: moto over HTTP in another region and account, so whatever assumes us-east-1 or moto's
 # default account fails here. Outputs name both, so they are not compared; every check cell must still pass.
 AWS_SHAPED := WORKBOOK_TARGET=local-server WORKBOOK_AWS_REGION=eu-west-1 MOTO_ACCOUNT_ID=210987654321

@@ -40,12 +40,8 @@ def single_job_seconds(target, outputs: dict[str, str], key: str) -> float:
     bucket = outputs["MediaBucketName"]
     event = {"bucket": bucket, "key": key, "output_key": f"single/{uuid.uuid4().hex}.mp4"}
     started = time.perf_counter()
-    response = target.client("lambda").invoke(FunctionName=outputs["EncodeSegmentFunctionName"],
-                                               Payload=json.dumps(event))
-    elapsed = time.perf_counter() - started
-    if "FunctionError" in response:
-        raise RuntimeError(f"the single-job encode failed: {response['Payload'].read().decode()}")
-    return elapsed
+    executions.invoke(target, outputs["EncodeSegmentFunctionName"], event)
+    return time.perf_counter() - started
 
 
 def parallel_run(target, outputs: dict[str, str], key: str, segments: int) -> tuple[float, dict[str, float]]:

@@ -11,6 +11,7 @@ from serverless_workbook import executions, media, stacks
 from serverless_workbook.localcloud import stepfunctions
 from serverless_workbook.localcloud.cloudformation import load_template
 from serverless_workbook.target import connect
+from serverless_workbook.workspaces import pipeline_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
@@ -187,3 +188,19 @@ def test_state_times_come_from_the_history(encoded):
     assert 0 < merge < executions.state_seconds(history, "EncodeSegments") + merge
     with pytest.raises(ValueError, match="'Encode'"):
         executions.state_seconds(history, "Encode")
+
+
+def test_invoke_answers_or_raises_the_handlers_error(tmp_path):
+    (tmp_path / "app.py").write_text("import time\n\ndef handler(event, context):\n"
+                                     "    time.sleep(event.get('sleep', 0))\n"
+                                     "    if event.get('fail'):\n        raise ValueError('asked to fail')\n"
+                                     "    return {'echo': event}\n")
+    target = connect("local")
+    try:
+        with pipeline_lab.trial_function(target, tmp_path, {}, timeout=3):
+            name = f"lab-trial-{tmp_path.name.replace('_', '-')}"
+            assert executions.invoke(target, name, {"a": 1}) == {"echo": {"a": 1}}
+            with pytest.raises(executions.FunctionFailed, match="ValueError: asked to fail"):
+                executions.invoke(target, name, {"fail": True})
+    finally:
+        target.close()

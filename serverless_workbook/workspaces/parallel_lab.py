@@ -216,16 +216,23 @@ def x264_options(path: str | Path) -> dict[str, str]:
 
 
 def merge_inputs(clip: Path, folder: Path, segments: int) -> tuple[list[Path], Path]:
-    """Encoded, video-only segments of the clip cut at keyframes, and its audio: what the Map hands the merge."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """What the Map hands the merge, made as the reference functions make it: the clip's video cut at keyframes
+    by stream copy, each piece encoded on its own with x264, and the audio copied apart."""
+    shutil.rmtree(folder, ignore_errors=True)  # pieces of an earlier run would be joined too
+    folder.mkdir(parents=True)
     duration = media.probe(clip).duration
-    base = [media.FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(clip)]
-    process_environment.run([*base, "-map", "0:v:0", "-c:v", "libx264", "-preset", "veryfast", "-threads", "1",
-                             "-g", "5", "-f", "segment", "-segment_time", f"{duration / segments:.6f}",
-                             "-reset_timestamps", "1", str(folder / "encoded-%03d.mp4")], check=True)
+    ffmpeg = [media.FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
+    process_environment.run([*ffmpeg, "-i", str(clip), "-map", "0:v:0", "-c", "copy", "-f", "segment",
+                             "-segment_time", f"{duration / segments:.6f}", "-reset_timestamps", "1",
+                             str(folder / "piece-%03d.mp4")], check=True)
+    encoded = []
+    for piece in sorted(folder.glob("piece-*.mp4")):
+        encoded.append(folder / piece.name.replace("piece", "encoded"))
+        process_environment.run([*ffmpeg, "-i", str(piece), "-map", "0:v:0", "-c:v", "libx264", "-preset", "veryfast",
+                                 "-crf", "23", "-pix_fmt", "yuv420p", "-threads", "1", str(encoded[-1])], check=True)
     audio = folder / "audio.m4a"
-    process_environment.run([*base, "-map", "0:a:0", "-c", "copy", str(audio)], check=True)
-    return sorted(folder.glob("encoded-*.mp4")), audio
+    process_environment.run([*ffmpeg, "-i", str(clip), "-map", "0:a:0", "-c", "copy", str(audio)], check=True)
+    return encoded, audio
 
 
 def moov_first(path: str | Path) -> bool:

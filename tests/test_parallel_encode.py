@@ -43,12 +43,21 @@ def encoded(clip, tmp_path_factory):
         bad_input, bad_history = executions.run(target, machine, {"bucket": bucket, "key": "uploads/bad.mp4",
                                                                   "segments": 0})
         failed_item = item(target, outputs, "uploads/bad.mp4")
+        # Odd sizes in 4:4:4 split by stream copy, but x264 cannot make 4:2:0 of them: the Map state fails.
+        odd = tmp_path_factory.mktemp("odd") / "odd.mp4"
+        subprocess.run([media.FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=161x121:rate=10:duration=2",
+                        "-c:v", "libx264", "-pix_fmt", "yuv444p", "-g", "5", str(odd)], check=True)
+        target.client("s3").upload_file(str(odd), bucket, "uploads/odd.mp4")
+        odd_input, odd_history = executions.run(target, machine, {"bucket": bucket, "key": "uploads/odd.mp4",
+                                                                  "segments": 2})
+        odd_item = item(target, outputs, "uploads/odd.mp4")
         stacks.teardown(target, "parallel")
         leftovers = stacks.leftovers(target, "parallel")
     finally:
         target.close()
     return {"description": description, "history": history, "merged": merged, "bad_input": bad_input,
             "bad_history": bad_history, "encoded_item": encoded_item, "failed_item": failed_item,
+            "odd_input": odd_input, "odd_history": odd_history, "odd_item": odd_item,
             "leftovers": leftovers}
 
 
@@ -102,6 +111,14 @@ def test_a_failure_is_caught_and_marks_the_item_without_retrying_it(encoded):
     assert len(failures) == 1
     entered = [e["stateEnteredEventDetails"]["name"] for e in encoded["bad_history"] if "stateEnteredEventDetails" in e]
     assert entered == ["Split", "MarkFailed", "EncodeFailed"]
+
+
+def test_a_failed_encode_is_caught_at_the_map_and_marks_the_item(encoded):
+    assert encoded["odd_input"]["status"] == "FAILED"
+    assert (encoded["odd_item"]["status"], encoded["odd_item"]["error"]) == ("FAILED", "FfmpegError")
+    assert "-c:v libx264" in encoded["odd_item"]["errorCause"]  # the encode-segment command that failed
+    entered = {e["stateEnteredEventDetails"]["name"] for e in encoded["odd_history"] if "stateEnteredEventDetails" in e}
+    assert {"EncodeSegments", "MarkFailed", "EncodeFailed"} <= entered and "Merge" not in entered
 
 
 def test_a_success_marks_the_item_encoded(encoded):

@@ -20,7 +20,8 @@ lab:
 # account fails either way. Last, setup and a quick subset under every other
 # supported Python here.
 MEDIA_NOTEBOOKS := chapters/02-event-driven-pipeline.ipynb chapters/03-serverless-api.ipynb \
-	chapters/05-parallel-computing.ipynb solutions/lab02-video-pipeline.ipynb solutions/lab03-video-api.ipynb
+	chapters/05-parallel-computing.ipynb solutions/lab02-video-pipeline.ipynb solutions/lab03-video-api.ipynb \
+	solutions/lab05-parallel-encode.ipynb
 AWS_SHAPED := WORKBOOK_TARGET=local-server WORKBOOK_AWS_REGION=eu-west-1 MOTO_ACCOUNT_ID=210987654321
 test:
 	scripts/setup.sh --test

@@ -8,8 +8,9 @@ Measures, in one run and on one generated clip (default 60 s of 720p):
 Handlers run in sandbox processes (connect(..., concurrent_lambdas=True)), so the Map's
 encoders share the machine's cores as Lambda functions would each have their own.
 One untimed warm-up (a 2 s clip with the largest segment count) starts the sandboxes
-first, so every measured run has warm functions. Each is run --runs times, and the best
-run counts (other work on a shared machine only ever slows a run down). Prints each best
+first, so every measured run has warm functions. The variants are measured in --runs
+rounds, each variant once per round, and the best run counts (other work on a shared
+machine only ever slows a run down). Prints each best
 time and the median, the speed-up of the best against the single job's best, and the shares of the total spent in split, encode (the Map state), merge,
 and between states.
 
@@ -40,12 +41,8 @@ def single_job_seconds(target, outputs: dict[str, str], key: str) -> float:
     bucket = outputs["MediaBucketName"]
     event = {"bucket": bucket, "key": key, "output_key": f"single/{uuid.uuid4().hex}.mp4"}
     started = time.perf_counter()
-    response = target.client("lambda").invoke(FunctionName=outputs["EncodeSegmentFunctionName"],
-                                               Payload=json.dumps(event))
-    elapsed = time.perf_counter() - started
-    if "FunctionError" in response:
-        raise RuntimeError(f"the single-job encode failed: {response['Payload'].read().decode()}")
-    return elapsed
+    executions.invoke(target, outputs["EncodeSegmentFunctionName"], event)
+    return time.perf_counter() - started
 
 
 def parallel_run(target, outputs: dict[str, str], key: str, segments: int) -> tuple[float, dict[str, float]]:
@@ -88,13 +85,18 @@ def main() -> None:
 
         print(f"{args.seconds:g} s of {width}x{height}, {os.cpu_count()} CPUs, load average "
               f"{os.getloadavg()[0]:.2f} at the start (timings on a shared machine are inflated by other work)")
-        singles = [single_job_seconds(target, outputs, "uploads/clip.mp4") for _ in range(args.runs)]
+        # Round by round, every variant once per round: other work on the machine then weighs on all of
+        # them alike, instead of on whichever variant ran while it lasted.
+        singles, parallel = [], {segments: [] for segments in args.segments}
+        for _ in range(args.runs):
+            singles.append(single_job_seconds(target, outputs, "uploads/clip.mp4"))
+            for segments in args.segments:
+                parallel[segments].append(parallel_run(target, outputs, "uploads/clip.mp4", segments))
         single = min(singles)
-        print(f"best of {args.runs} runs (median in brackets); shares of the best run")
+        print(f"best of {args.runs} rounds (median in brackets); shares of the best run")
         print(f"{'run':<14}{'seconds':>16}{'speed-up':>10}{'split':>8}{'encode':>8}{'merge':>8}{'other':>8}")
         print(f"{'single job':<14}{single:>7.1f} ({statistics.median(singles):>5.1f}){1:>9.2f}x")
-        for segments in args.segments:
-            runs = [parallel_run(target, outputs, "uploads/clip.mp4", segments) for _ in range(args.runs)]
+        for segments, runs in parallel.items():
             elapsed, states = min(runs, key=lambda run: run[0])
             states["other"] = elapsed - sum(states.values())  # between states: orchestration and polling
             shares = "".join(f"{100 * seconds / elapsed:>7.0f}%" for seconds in states.values())

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from botocore.config import Config
+
 LAMBDA_ENDS = ("LambdaFunctionSucceeded", "LambdaFunctionFailed", "LambdaFunctionTimedOut")
 
 
@@ -39,6 +41,30 @@ def run(target: Any, state_machine_arn: str, event: dict[str, Any], timeout: flo
         time.sleep(poll_seconds)
     pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
     return description, [event for page in pages for event in page["events"]]
+
+
+class FunctionFailed(RuntimeError):
+    """A synchronous invocation's handler raised (or timed out); the message is its error type and message."""
+
+
+def invoke(target: Any, function_name: str, event: dict[str, Any]) -> Any:
+    """Invoke a function synchronously, waiting as long as its Timeout allows; return its answer.
+
+    The Invoke API reference (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html) warns that a
+    client may disconnect while a long synchronous invocation runs. botocore's defaults do worse: after a
+    60 s read timeout they send the request again, up to four times, and each retry runs the function again
+    beside the ones still running (measured with a 2 s read timeout: three invocations of one call in 6 s).
+    On a loaded machine a single-job encode can take over a minute: five encodes then share the cores, and
+    everything after them waits. So the client waits the function's Timeout, and never retries.
+    """
+    lam = target.client("lambda")
+    timeout = lam.get_function_configuration(FunctionName=function_name)["Timeout"]
+    patient = target.client("lambda", config=Config(read_timeout=timeout + 30, retries={"total_max_attempts": 1}))
+    response = patient.invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
+    payload = json.loads(response["Payload"].read() or b"null")
+    if response.get("FunctionError"):
+        raise FunctionFailed(f"{function_name}: {payload.get('errorType')}: {payload.get('errorMessage')}")
+    return payload
 
 
 def lambda_spans(history: list[dict[str, Any]]) -> list[Span]:

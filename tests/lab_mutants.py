@@ -1,4 +1,4 @@
-"""Realistic wrong answers to every exercise of labs 1-4, as small patches of the solution's answer cell.
+"""Realistic wrong answers to every exercise of labs 1-5, as small patches of the solution's answer cell.
 
 Each is either a mistake learners make or a shortcut to the points, and names a phrase of the
 failure its exercise's check must give: a mutant rejected for an unrelated reason (a typo in the
@@ -378,9 +378,93 @@ LAB04 = [
            "the reason 'ordering' does not hold"),
 ]
 
+# Run after a wrong answer that returned while its execution was still running.
+SETTLE_EXECUTIONS = 'parallel_lab.wait_for_executions(target, outputs["StateMachineArn"])'
+
+LAB05 = [
+    Mutant("5.1", "one segment: segment_time not divided", "mistake",
+           (('f"{streams.duration / count:.6f}"', 'f"{streams.duration:.6f}"'),),
+           "the number of segments"),
+    Mutant("5.1", "audio kept in the segments", "mistake",
+           (('ffmpeg_tools.run("-i", source, "-map", "0:v:0", "-c", "copy", "-f", "segment",',
+             'ffmpeg_tools.run("-i", source, "-c", "copy", "-f", "segment",'),),
+           "has an audio track"),
+    Mutant("5.1", "no upper bound on segments", "mistake",
+           (("not 1 <= count <= MAX_SEGMENTS", "count < 1"),),
+           "segments 65: expected a ValueError"),
+    Mutant("5.1", "the duration from the workbook's probe", "shortcut",
+           (("        streams = ffmpeg_tools.streams(source)\n",
+             "        from serverless_workbook import media\n"
+             "        streams = ffmpeg_tools.Streams(media.probe(source).duration, True)\n"),),
+           "serverless_workbook is not in the Lambda runtime"),
+    Mutant("5.1", "cut by encoding, not by stream copy", "shortcut",
+           (('"-map", "0:v:0", "-c", "copy", "-f", "segment",',
+             '"-map", "0:v:0", "-c:v", "libx264", "-g", "5", "-f", "segment",'),),
+           "a stream copy"),
+    Mutant("5.2", "every thread of the machine", "mistake",
+           (('ffmpeg_tools.run("-i", source, "-map", "0:v:0", *X264, encoded)',
+             'ffmpeg_tools.run("-i", source, "-map", "0:v:0", *X264[:-2], encoded)'),),
+           "the x264 threads"),
+    Mutant("5.2", "the segment's own key returned", "mistake",
+           (('return {"bucket": bucket, "key": output_key}', 'return {"bucket": bucket, "key": key}'),),
+           "expected the answer"),
+    Mutant("5.2", "stream copy instead of an encode", "shortcut",
+           (('"-map", "0:v:0", *X264, encoded)', '"-map", "0:v:0", "-c", "copy", encoded)'),),
+           "video codec"),
+    Mutant("5.3", "the concat protocol", "mistake",
+           (('ffmpeg_tools.run("-f", "concat", "-safe", "0", "-i", listing, "-c", "copy", video)',
+             'ffmpeg_tools.run("-i", "concat:" + "|".join(os.path.join(folder, f"{i:03d}.mp4") for i in range(len(encoded))),'
+             ' "-c", "copy", video)'),),
+           "expected the source's 30 frames"),
+    Mutant("5.3", "audio forgotten", "mistake",
+           (('if event.get("audio_key"):', 'if False:'),),
+           "expected the audio track"),
+    Mutant("5.3", "nothing to merge not refused", "mistake",
+           (('    if not encoded:\n        raise ValueError("Nothing to merge: the Map state produced no encoded segments")\n', ''),),
+           "nothing to merge: expected a ValueError"),
+    Mutant("5.3", "encoded again while joining", "shortcut",
+           (('"-i", listing, "-c", "copy", video)', '"-i", listing, "-c:v", "libx264", "-threads", "1", video)'),),
+           "pictures to be the segments' pictures"),
+    Mutant("5.4", "no concurrency limit", "mistake",
+           (("MaxConcurrency: 16", "MaxConcurrency: 0"),),
+           "MaxConcurrency to be a limit from 2 to 16"),
+    Mutant("5.4", "a limit of one", "mistake",
+           (("MaxConcurrency: 16", "MaxConcurrency: 1"),),
+           "MaxConcurrency to be a limit from 2 to 16"),
+    Mutant("5.4", "every error retried", "mistake",
+           (('    Resource: "${SplitFunctionArn}"\n    Retry:\n      - ErrorEquals: [Lambda.TooManyRequestsException, Lambda.ServiceException]',
+             '    Resource: "${SplitFunctionArn}"\n    Retry:\n      - ErrorEquals: [States.ALL]'),),
+           "Split retries every error"),
+    Mutant("5.4", "caught straight into Fail, item not marked", "mistake",
+           (("        Next: MarkFailed\n    Next: EncodeSegments", "        Next: EncodeFailed\n    Next: EncodeSegments"),),
+           "the item of uploads/clip.mp4 after segments 0"),
+    Mutant("5.4", "one encode of the whole video, no Map", "shortcut",
+           (("    Type: Map\n", '    Type: Task\n    Resource: "${EncodeSegmentFunctionArn}"\n'),),
+           "expected one Map state"),
+    Mutant("5.5", "the chapter's executions.run", "shortcut",
+           (('    sfn = target.client("stepfunctions")\n    event = ',
+             '    return executions.run(target, outputs["StateMachineArn"], {"bucket": outputs["MediaBucketName"], '
+             '"key": key, "segments": segments})\n    sfn = target.client("stepfunctions")\n    event = '),),
+           "write this yourself: executions.run is the answer"),
+    Mutant("5.5", "the chapter's executions.lambda_spans", "shortcut",
+           (('    by_id = {event["id"]: event for event in history}\n',
+             '    return executions.lambda_spans(history)\n    by_id = {event["id"]: event for event in history}\n'),),
+           "write this yourself: executions.lambda_spans is the answer"),
+    Mutant("5.5", "returns without waiting for the end", "mistake",
+           (('    while (description := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":\n'
+             '        time.sleep(0.1 if target.is_local else 2)\n',
+             '    description = sfn.describe_execution(executionArn=arn)\n'),),
+           "the execution's status when run returns", settle=SETTLE_EXECUTIONS),
+    Mutant("5.5", "a span from scheduled to started", "mistake",
+           (('executions.Span(state, function, started["timestamp"], event["timestamp"],',
+             'executions.Span(state, function, scheduled["timestamp"], started["timestamp"],'),),
+           "the spans (state, function, start, end, succeeded)"),
+]
+
 MUTANTS = {
     "lab01-serverless-or-not": LAB01,
     "lab02-video-pipeline": LAB02,
     "lab03-video-api": LAB03,
     "lab04-patterns": LAB04,
+    "lab05-parallel-encode": LAB05,
 }

@@ -109,6 +109,7 @@ TestWarm_lab01 = _warm_lab_tests("lab01-serverless-or-not")
 TestWarm_lab02 = _warm_lab_tests("lab02-video-pipeline")
 TestWarm_lab03 = _warm_lab_tests("lab03-video-api")
 TestWarm_lab04 = _warm_lab_tests("lab04-patterns")
+TestWarm_lab05 = _warm_lab_tests("lab05-parallel-encode")
 
 
 def test_unbalanced_markers_are_refused():

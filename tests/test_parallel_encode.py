@@ -11,6 +11,7 @@ from serverless_workbook import executions, media, stacks
 from serverless_workbook.localcloud import stepfunctions
 from serverless_workbook.localcloud.cloudformation import load_template
 from serverless_workbook.target import connect
+from serverless_workbook.workspaces import pipeline_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
@@ -38,13 +39,31 @@ def encoded(clip, tmp_path_factory):
         merged = tmp_path_factory.mktemp("merged") / "merged.mp4"
         if description["status"] == "SUCCEEDED":
             target.client("s3").download_file(bucket, "encoded/clip.mp4", str(merged))
-        bad_input, _ = executions.run(target, machine, {"bucket": bucket, "key": "uploads/clip.mp4", "segments": 0})
+        encoded_item = item(target, outputs, "uploads/clip.mp4")
+        bad_input, bad_history = executions.run(target, machine, {"bucket": bucket, "key": "uploads/bad.mp4",
+                                                                  "segments": 0})
+        failed_item = item(target, outputs, "uploads/bad.mp4")
+        # Odd sizes in 4:4:4 split by stream copy, but x264 cannot make 4:2:0 of them: the Map state fails.
+        odd = tmp_path_factory.mktemp("odd") / "odd.mp4"
+        subprocess.run([media.FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=161x121:rate=10:duration=2",
+                        "-c:v", "libx264", "-pix_fmt", "yuv444p", "-g", "5", str(odd)], check=True)
+        target.client("s3").upload_file(str(odd), bucket, "uploads/odd.mp4")
+        odd_input, odd_history = executions.run(target, machine, {"bucket": bucket, "key": "uploads/odd.mp4",
+                                                                  "segments": 2})
+        odd_item = item(target, outputs, "uploads/odd.mp4")
         stacks.teardown(target, "parallel")
         leftovers = stacks.leftovers(target, "parallel")
     finally:
         target.close()
     return {"description": description, "history": history, "merged": merged, "bad_input": bad_input,
+            "bad_history": bad_history, "encoded_item": encoded_item, "failed_item": failed_item,
+            "odd_input": odd_input, "odd_history": odd_history, "odd_item": odd_item,
             "leftovers": leftovers}
+
+
+def item(target, outputs, key):
+    table = target.resource("dynamodb").Table(outputs["VideosTableName"])
+    return table.get_item(Key={"id": key}, ConsistentRead=True).get("Item")
 
 
 def test_the_execution_succeeds_with_three_segments(encoded):
@@ -81,6 +100,29 @@ def test_a_bad_segment_count_fails_the_execution(encoded):
     assert encoded["bad_input"]["status"] == "FAILED"
     assert encoded["bad_input"]["error"] == "ValueError"
     assert "segments must be a whole number from 1 to 64" in encoded["bad_input"]["cause"]
+
+
+def test_a_failure_is_caught_and_marks_the_item_without_retrying_it(encoded):
+    assert encoded["failed_item"]["status"] == "FAILED"
+    assert encoded["failed_item"]["error"] == "ValueError"
+    assert "segments must be a whole number" in encoded["failed_item"]["errorCause"]
+    # Retry names throttling and service errors only: the handler's own ValueError is not tried again.
+    failures = [e for e in encoded["bad_history"] if e["type"] == "LambdaFunctionFailed"]
+    assert len(failures) == 1
+    entered = [e["stateEnteredEventDetails"]["name"] for e in encoded["bad_history"] if "stateEnteredEventDetails" in e]
+    assert entered == ["Split", "MarkFailed", "EncodeFailed"]
+
+
+def test_a_failed_encode_is_caught_at_the_map_and_marks_the_item(encoded):
+    assert encoded["odd_input"]["status"] == "FAILED"
+    assert (encoded["odd_item"]["status"], encoded["odd_item"]["error"]) == ("FAILED", "FfmpegError")
+    assert "-c:v libx264" in encoded["odd_item"]["errorCause"]  # the encode-segment command that failed
+    entered = {e["stateEnteredEventDetails"]["name"] for e in encoded["odd_history"] if "stateEnteredEventDetails" in e}
+    assert {"EncodeSegments", "MarkFailed", "EncodeFailed"} <= entered and "Merge" not in entered
+
+
+def test_a_success_marks_the_item_encoded(encoded):
+    assert encoded["encoded_item"] == {"id": "uploads/clip.mp4", "status": "ENCODED", "encodedKey": "encoded/clip.mp4"}
 
 
 def test_teardown_leaves_nothing(encoded):
@@ -136,14 +178,25 @@ def test_no_wildcard_action_or_resource(resources):
                 assert arn != "*", f"{name} grants {statement['Action']} on every resource"
 
 
-def test_the_state_machine_may_invoke_its_three_functions_and_nothing_else(resources):
+def test_the_state_machine_may_invoke_its_three_functions_and_update_its_table_only(resources):
     functions = sorted(name for name, resource in resources.items() if resource["Type"] == "AWS::Lambda::Function")
     assert role_statements(resources, "StateMachineRole") == [{
         "Effect": "Allow", "Action": "lambda:InvokeFunction",
         "Resource": [{"Fn::GetAtt": [name, "Arn"]} for name in ("SplitFunction", "EncodeSegmentFunction",
                                                                   "MergeFunction")],
-    }]
+    }, {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": {"Fn::GetAtt": ["VideosTable", "Arn"]}}]
     assert functions == ["EncodeSegmentFunction", "MergeFunction", "SplitFunction"]
+
+
+def test_every_task_retries_throttling_and_catches_into_the_item(resources):
+    states = resources["EncodeStateMachine"]["Properties"]["Definition"]["States"]
+    tasks = {"Split": states["Split"], "EncodeSegment": states["EncodeSegments"]["ItemProcessor"]["States"]["EncodeSegment"],
+             "Merge": states["Merge"]}
+    for name, state in tasks.items():
+        assert "Lambda.TooManyRequestsException" in state["Retry"][0]["ErrorEquals"], name
+    for name in ("Split", "EncodeSegments", "Merge"):
+        assert states[name]["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MarkFailed"}]
+    assert 1 < states["EncodeSegments"]["MaxConcurrency"] <= 16
 
 
 def test_state_times_come_from_the_history(encoded):
@@ -152,3 +205,19 @@ def test_state_times_come_from_the_history(encoded):
     assert 0 < merge < executions.state_seconds(history, "EncodeSegments") + merge
     with pytest.raises(ValueError, match="'Encode'"):
         executions.state_seconds(history, "Encode")
+
+
+def test_invoke_answers_or_raises_the_handlers_error(tmp_path):
+    (tmp_path / "app.py").write_text("import time\n\ndef handler(event, context):\n"
+                                     "    time.sleep(event.get('sleep', 0))\n"
+                                     "    if event.get('fail'):\n        raise ValueError('asked to fail')\n"
+                                     "    return {'echo': event}\n")
+    target = connect("local")
+    try:
+        with pipeline_lab.trial_function(target, tmp_path, {}, timeout=3):
+            name = f"lab-trial-{tmp_path.name.replace('_', '-')}"
+            assert executions.invoke(target, name, {"a": 1}) == {"echo": {"a": 1}}
+            with pytest.raises(executions.FunctionFailed, match="ValueError: asked to fail"):
+                executions.invoke(target, name, {"fail": True})
+    finally:
+        target.close()

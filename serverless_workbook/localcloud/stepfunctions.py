@@ -8,11 +8,14 @@ on and register a model that creates them in the backend the API answers from.
 In server mode the interpreter's own clients call ``localhost:$MOTO_PORT``, so
 MOTO_PORT must name the server's real port. And an execution started without a
 name is named "None", so the second one fails with ExecutionAlreadyExists;
-AWS names it with a UUID.
+AWS names it with a UUID. A state that fails is recorded in the execution's
+history, as on AWS; moto's interpreter also logs it as an error of the process
+(with request ids and temporary paths), which we silence while installed.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import uuid
@@ -23,6 +26,7 @@ from urllib.parse import urlsplit
 from moto.cloudformation import parsing
 from moto.core.config import default_user_config
 from moto.stepfunctions.models import StateMachine
+from moto.stepfunctions.parser.asl.component import eval_component
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import get_backend
 from moto.stepfunctions.utils import cfn_to_api_tags
@@ -84,7 +88,8 @@ def install(endpoint_url: str | None = None) -> None:
     """Switch the interpreter on (until uninstall) and register the model in moto's type map."""
     settings = {**default_user_config.get("stepfunctions", {}), "execute_state_machine": True}
     patches = [mock.patch.dict(default_user_config, {"stepfunctions": settings}),
-               mock.patch.object(StepFunctionsParserBackend, "start_execution", _start_named_execution)]
+               mock.patch.object(StepFunctionsParserBackend, "start_execution", _start_named_execution),
+               mock.patch.object(logging.getLogger(eval_component.__name__), "disabled", True)]
     if endpoint_url:
         patches.append(mock.patch.dict(os.environ, {"MOTO_PORT": str(urlsplit(endpoint_url).port)}))
     for patch in patches:

@@ -161,7 +161,8 @@ LOGS_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
 
 
 @contextlib.contextmanager
-def trial_function(target: Any, folder: Path, environment: dict[str, str], timeout: int = 30) -> Iterator[Any]:
+def trial_function(target: Any, folder: Path, environment: dict[str, str], timeout: int = 30,
+                   handler: str = "app.handler") -> Iterator[Any]:
     """Deploy a handler folder as a throwaway Lambda function; yield invoke(event) -> (payload, error, log)."""
     iam, lam = target.client("iam"), target.client("lambda")
     name = f"lab-trial-{folder.name.replace('_', '-')}"
@@ -179,7 +180,7 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
     # Without it, AWS runs the function but drops its logs, and the checks read the logs.
     iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=LOGS_POLICY)
     try:
-        lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=role,
+        lam.create_function(FunctionName=name, Runtime="python3.12", Handler=handler, Role=role,
                             Code={"ZipFile": zip_folder(folder)}, Timeout=timeout,
                             Environment={"Variables": environment})
         try:

@@ -102,10 +102,10 @@ def deploy_api(target: Any, stack_name: str, pipeline: dict[str, str], code: Pat
 
 
 def signed_in(target: Any, api: dict[str, str], email: str, password: str) -> str:
-    """The user's ID token, signing them up first if the pool does not know them yet."""
+    """The user's ID token, creating the user first if the pool does not know them yet."""
     idp = target.client("cognito-idp")
     with contextlib.suppress(idp.exceptions.UsernameExistsException):
-        catalogue.sign_up(target, api, email, password)
+        catalogue.create_user(target, api, email, password)
     return catalogue.sign_in(target, api, email, password)
 
 
@@ -125,7 +125,7 @@ def trial_api(target: Any, pipeline: dict[str, str], part: str) -> Iterator[tupl
 
 
 def as_user(target: Any, user: tuple[str, str]) -> dict[str, str]:
-    """Auth headers of `user` (email, password) on the checks' API, signing them up if needed."""
+    """Auth headers of `user` (email, password) on the checks' API, creating them if needed."""
     return {"Authorization": signed_in(target, stacks.outputs(target, CHECK_STACK), *user)}
 
 

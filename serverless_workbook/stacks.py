@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 from tqdm import tqdm
 
-from . import stack_updates
+from . import costs, stack_updates
 from .artifacts import ARTIFACT_PARAMETER, Package, new_artifact_bucket_name, package, upload_code, zip_folder
 from .localcloud import cloudformation
 from .stack_updates import CAPABILITIES, WAIT, DataAtRisk, DeployError, failure_reasons, parameter_list
@@ -61,6 +61,8 @@ def deploy(
     would delete or replace a bucket or table holding data is refused unless
     ``replace_data`` is true.
     """
+    # First, before any call: on a real account nothing is created until the kernel confirmed the cost.
+    costs.require_confirmation(target, stack_name)
     template_text = Path(template_path).read_text()
     packages = package(code or {})
     status = _settled_status(target, stack_name)

@@ -150,3 +150,92 @@ def test_one_lab_run_on_a_real_account_is_priced_from_the_same_table():
     mediaconvert = sum(v for k, v in estimate.items() if k.startswith("MediaConvert"))
     assert mediaconvert == pytest.approx(0.015 + 0.015 + 0.0075)
     assert run_cost(clip_seconds=61)["MediaConvert 1080p"] == pytest.approx(2 * 0.015)
+
+
+# ---------- a notebook's estimate, and the confirmation before the first real deploy ----------
+
+def test_a_notebooks_estimate_is_priced_in_its_region_or_bounded_outside_it():
+    from serverless_workbook.costs import OTHER_REGION_BOUND, notebook_estimate
+
+    home = notebook_estimate("lab03-pipeline", "us-east-1")
+    # 3 videos x (1080p and 720p HD at $0.015 + 480p SD at $0.0075, a whole minute each) + under a cent.
+    assert home.at_table_prices == pytest.approx(3 * 0.0375 + 0.01) and home.bound == home.at_table_prices
+    assert "lab 3" in str(home) and "at us-east-1 prices" in str(home) and "count on" not in str(home)
+    away = notebook_estimate("lab03-api", "eu-west-1")
+    assert away.bound == pytest.approx(home.at_table_prices * OTHER_REGION_BOUND)
+    assert "knows only us-east-1's prices; in eu-west-1 count on at most 2x: $0.24" in str(away)
+    assert notebook_estimate("pattern-fan-out", "us-east-1").videos == 1
+
+
+def test_the_pipelines_outputs_are_the_ones_priced():
+    from serverless_workbook.costs import PIPELINE_OUTPUT_HEIGHTS
+    from serverless_workbook.workspaces.pipeline_run import BOOK_RENDITIONS
+
+    assert PIPELINE_OUTPUT_HEIGHTS == tuple(height for _, height, _ in BOOK_RENDITIONS.values())
+
+
+class _NoCalls:
+    """An AWS target whose every client is a botocore Stubber expecting no call: any request fails the test."""
+
+    is_local, account_id, region, name = False, "111122223333", "eu-west-1", "aws"
+
+    def __init__(self):
+        import boto3
+        from botocore.stub import Stubber
+
+        self.stubs = []
+        self._session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=self.region)
+        self._stubber = Stubber
+
+    def client(self, service, **kwargs):
+        client = self._session.client(service, **kwargs)
+        stub = self._stubber(client)
+        stub.activate()
+        self.stubs.append(stub)
+        return client
+
+
+@pytest.fixture
+def unconfirmed(monkeypatch):
+    from serverless_workbook import costs
+
+    monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
+    monkeypatch.setattr(costs, "_confirmed", set())
+    return _NoCalls()
+
+
+def test_the_first_real_deploy_asks_for_confirmation_before_any_request(unconfirmed):
+    from serverless_workbook import costs, stacks
+    from serverless_workbook.workspaces import catalogue
+
+    with pytest.raises(costs.CostsNotConfirmed) as refused:
+        stacks.deploy(unconfirmed, "lab03-pipeline", catalogue.PIPELINE_TEMPLATE, code=catalogue.PIPELINE_CODE)
+    message = str(refused.value)
+    assert "Estimated cost of lab 3 on AWS" in message and "in eu-west-1 count on at most 2x" in message
+    assert "Nothing has been created yet" in message and "costs.confirm(target)" in message
+    assert "WORKBOOK_CONFIRM_COSTS=yes" in message
+    assert unconfirmed.stubs == []  # not even a client was made
+
+
+def test_confirming_in_the_kernel_or_the_environment_lets_deploys_through(unconfirmed, monkeypatch, capsys):
+    from serverless_workbook import costs
+
+    costs.confirm(unconfirmed)
+    assert capsys.readouterr().out == "Confirmed: this kernel may deploy to AWS in eu-west-1.\n"
+    costs.require_confirmation(unconfirmed, "lab03-api")
+    monkeypatch.setattr(costs, "_confirmed", set())
+    monkeypatch.setenv(costs.CONFIRM_VARIABLE, "no")
+    with pytest.raises(costs.CostsNotConfirmed):
+        costs.require_confirmation(unconfirmed, "lab03-api")
+    monkeypatch.setenv(costs.CONFIRM_VARIABLE, "yes")
+    costs.require_confirmation(unconfirmed, "lab03-api")
+
+
+def test_the_local_cloud_never_asks(monkeypatch):
+    from types import SimpleNamespace
+
+    from serverless_workbook import costs
+
+    monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
+    monkeypatch.setattr(costs, "_confirmed", set())
+    costs.require_confirmation(SimpleNamespace(is_local=True), "lab03-pipeline")

@@ -99,7 +99,7 @@ def serve(target: Any, api: dict[str, str]) -> LocalApi | StageUrl:
 
 
 def main() -> None:
-    from .target import connect
+    from ..target import connect
 
     parser = argparse.ArgumentParser(description="Serve the video catalogue API on the local cloud until Ctrl-C.")
     parser.add_argument("--email", default="learner@example.com")

@@ -202,6 +202,32 @@ def error_message(response: requests.Response) -> str:
 
 workspace = ApiWorkspace(Path.cwd() / "workspace")
 
+# The lab's names that cells after the one defining them use, and that one: a kernel restart forgets them all,
+# and a cell run then should say where to start again rather than end in a NameError traceback.
+DEFINED_BY = {
+    **dict.fromkeys(("target", "pipeline", "CLIP", "WORK", "PIPELINE_STACK", "API_STACK"), "the lab's first cell"),
+    **dict.fromkeys(("api", "endpoint", "URL"), "the cell that deploys the API (\"Now deploy the API\", before "
+                                                 "exercise 3.3)"),
+    **dict.fromkeys(("EMAIL", "PASSWORD", "sign_in"), "exercise 3.3's code cell"),
+    "AUTH": "the cell after exercise 3.3's check (it signs you in)",
+    **dict.fromkeys(("FILENAME", "upload"), "exercise 3.4's code cell"),
+    "VIDEO_ID": "the cell after exercise 3.4's check (it waits for the pipeline)",
+}
+
+
+def missing_name(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+    """IPython's custom handler for NameError in the lab: one line saying which cell to run, no traceback.
+
+    Shown here: the IPython this workbook pins (8.x) drops the traceback a custom handler returns, and the
+    kernel reports the error it is shown (the cell still fails, so "Run All" stops there).
+    """
+    name = getattr(value, "name", None)
+    where = f" It is set by {DEFINED_BY[name]}." if name in DEFINED_BY else ""
+    shell._showtraceback(etype, value, [
+        f"{etype.__name__}: {value}.{where} Run the cells above this one first; after a kernel restart, start "
+        "again from the lab's first cell (a restart forgets every variable, and on the local cloud every deployed "
+        "stack)."])
+
 
 def load_ipython_extension(ipython: Any) -> None:
     global workspace
@@ -211,4 +237,5 @@ def load_ipython_extension(ipython: Any) -> None:
         print(workspace.save(line.strip(), cell))
 
     ipython.register_magic_function(api_part, "cell", "api_part")
+    ipython.set_custom_exc((NameError,), missing_name)
 

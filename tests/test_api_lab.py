@@ -72,3 +72,21 @@ def test_after_a_kernel_restart_a_cell_says_which_cell_to_run_instead_of_a_trace
     finally:
         shell.set_custom_exc((), None)
         InteractiveShell.clear_instance()
+
+
+def test_requests_to_records_what_was_asked_even_when_refused():
+    import boto3
+    from botocore.stub import Stubber
+
+    from serverless_workbook.workspaces.api_lab import requests_to
+
+    idp = boto3.client("cognito-idp", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(idp) as stub, requests_to("cognito-idp") as sent:
+        stub.add_client_error("sign_up", "NotAuthorizedException", "SignUp is not permitted for this user pool")
+        with pytest.raises(idp.exceptions.NotAuthorizedException):
+            idp.sign_up(ClientId="client", Username="ada@example.com", Password="p" * 12)
+        stub.add_response("admin_create_user", {})
+        idp.admin_create_user(UserPoolId="eu-west-1_pool", Username="ada@example.com", MessageAction="SUPPRESS")
+    assert sent == {"SignUp": [{"ClientId": "client", "Username": "ada@example.com", "Password": "p" * 12}],
+                    "AdminCreateUser": [{"UserPoolId": "eu-west-1_pool", "Username": "ada@example.com",
+                                         "MessageAction": "SUPPRESS"}]}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import requests
+from botocore.client import BaseClient
 
 from .. import stacks
 from . import catalogue
@@ -190,6 +191,28 @@ def uploaded_video(target: Any, pipeline: dict[str, str], url: str, auth: dict[s
         if upload["Key"].startswith(f"{stem}-"):
             return Path(upload["Key"]).stem
     return request_upload(url, auth, clip, filename)["videoId"]
+
+
+@contextlib.contextmanager
+def requests_to(service: str) -> Iterator[dict[str, list[dict[str, Any]]]]:
+    """The requests any boto3 client sends to `service` while open: operation name -> each call's parameters.
+
+    Recorded before they are sent, so a request AWS refuses counts too; the check reads what the learner
+    asked for (MessageAction, Permanent), which the local cloud would accept either way.
+    """
+    sent: dict[str, list[dict[str, Any]]] = {}
+    original = BaseClient._make_api_call
+
+    def recording(client: BaseClient, operation: str, parameters: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == service:
+            sent.setdefault(operation, []).append(dict(parameters))
+        return original(client, operation, parameters)
+
+    BaseClient._make_api_call = recording
+    try:
+        yield sent
+    finally:
+        BaseClient._make_api_call = original
 
 
 def error_message(response: requests.Response) -> str:

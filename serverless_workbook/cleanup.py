@@ -7,7 +7,7 @@
 The target is the one the labs use (WORKBOOK_TARGET and friends), so on a real account this is the
 command that proves, or makes, the account clean. Stacks go first, through stacks.teardown (it stops
 their MediaConvert jobs and empties their buckets); then whatever is still tagged is deleted by its
-own service. IAM roles are found through IAM (the tagging API does not list them), and the lab checks'
+own service. IAM roles are found through IAM itself (moto's tagging API does not list them), and the lab checks'
 throwaway functions by their name (lab-trial-*; `--stack lab-trial` for those alone). What cannot be deleted is
 printed with the reason, and the exit status is 1.
 """
@@ -66,8 +66,8 @@ def _user_pools(target: Any, stack_name: str | None) -> list[str]:
 
 
 def _roles(target: Any, stack_name: str | None) -> list[str]:
-    """Roles tagged by the workbook, and trial functions' roles by name, asked of IAM itself: the tagging API
-    does not list IAM roles (moto's never does). ListRoles returns no tags, so each role's are read."""
+    """Roles tagged by the workbook, and trial functions' roles by name, asked of IAM itself, which lists every
+    role whatever the tagging API covers (moto's lists none). ListRoles returns no tags, so each role's are read."""
     iam = target.client("iam")
     roles = []
     for page in iam.get_paginator("list_roles").paginate():

@@ -231,7 +231,8 @@ class Estimate:
 
     def __str__(self) -> str:
         per_video = sum(transcode_cost(1, prices=self.prices).values())
-        text = (f"Estimated cost of {self.notebook} on AWS: at most {self.videos} short videos transcoded "
+        text = (f"Estimated cost of {self.notebook} on AWS: at most {self.videos} short "
+                f"video{'s' if self.videos != 1 else ''} transcoded "
                 f"(3 MediaConvert outputs, each billed as a whole minute: ${per_video:.4f} a video), plus under "
                 f"${OTHER_SERVICES_BOUND:.2f} for everything else: ${self.at_table_prices:.2f}")
         if self.region == PRICED_REGION:
@@ -246,7 +247,7 @@ def notebook_estimate(stack_name: str, region: str) -> Estimate:
     for prefix, (notebook, videos) in NOTEBOOK_VIDEOS.items():
         if stack_name.startswith(prefix):
             return Estimate(notebook, region, videos)
-    return Estimate(f"the stack {stack_name}", region, 1)
+    return Estimate(f"the notebook that creates {stack_name}", region, 1)
 
 
 _confirmed: set[tuple[str, str]] = set()

@@ -61,7 +61,8 @@ def deploy(
     summary is printed, then executed; when only handler code changed, the
     functions' code is updated directly (``sam sync --code``). An update that
     would delete or replace a bucket or table holding data is refused unless
-    ``replace_data`` is true.
+    ``replace_data`` is true. On a real account, the kernel's first deploy waits for the cost confirmation
+    (costs.require_confirmation).
     """
     # First, before any call: on a real account nothing is created until the kernel confirmed the cost.
     costs.require_confirmation(target, stack_name)

@@ -22,7 +22,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import localcloud
+from . import costs, localcloud
 from .localcloud.mediaconvert import JobStore
 from .localcloud.server import LocalServer
 
@@ -81,6 +81,8 @@ class Target:
     def create_bucket(self, name: str) -> None:
         """Create a bucket in this target's region: S3 refuses a request to a regional endpoint without the
         matching LocationConstraint, and refuses us-east-1 as a constraint."""
+        # A bucket made outside a stack (a chapter's experiment) is also a first deploy that the cost confirmation guards.
+        costs.require_confirmation(self, name)
         location = {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
         self.client("s3").create_bucket(Bucket=name, **location)
 

@@ -1,5 +1,7 @@
 """The cost model against figures worked out by hand from the price table."""
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from serverless_workbook.costs import (
     HOURS_PER_MONTH,
@@ -180,18 +182,13 @@ class _NoCalls:
     is_local, account_id, region, name = False, "111122223333", "eu-west-1", "aws"
 
     def __init__(self):
-        import boto3
-        from botocore.stub import Stubber
-
         self.stubs = []
         self._session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=self.region)
-        self._stubber = Stubber
 
     def client(self, service, **kwargs):
         client = self._session.client(service, **kwargs)
-        stub = self._stubber(client)
-        stub.activate()
-        self.stubs.append(stub)
+        self.stubs.append(Stubber(client))
+        self.stubs[-1].activate()
         return client
 
 
@@ -239,3 +236,20 @@ def test_the_local_cloud_never_asks(monkeypatch):
     monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
     monkeypatch.setattr(costs, "_confirmed", set())
     costs.require_confirmation(SimpleNamespace(is_local=True), "lab03-pipeline")
+
+
+def test_a_bucket_or_a_throwaway_function_made_outside_a_stack_asks_too(unconfirmed, tmp_path):
+    """Chapter 2's push-versus-poll experiment makes a bucket and a function before its first stack."""
+    from serverless_workbook import costs
+    from serverless_workbook.target import Target
+    from serverless_workbook.workspaces import pipeline_lab
+
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="eu-west-1")
+    aws = Target("aws", "111122223333", "eu-west-1", session)
+    with pytest.raises(costs.CostsNotConfirmed, match="Estimated cost of chapter 2 on AWS: at most 3 short videos"):
+        aws.create_bucket("ch2-push-vs-poll-0a1b2c3d4e5f")
+    (tmp_path / "probe").mkdir()
+    with pytest.raises(costs.CostsNotConfirmed, match="the notebook that creates lab-trial-probe on AWS: at most 1 "
+                                                      "short video transcoded"):
+        with pipeline_lab.trial_function(unconfirmed, tmp_path / "probe", {}):
+            pass

@@ -25,6 +25,7 @@ import yaml
 
 from ..lab_format import STUB, without_markers
 from ..localcloud.cloudformation import load_template
+from .. import costs
 from ..artifacts import zip_folder
 from ..stacks import TAG_KEY, empty_bucket
 
@@ -194,6 +195,7 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
     """Deploy a handler folder as a throwaway Lambda function; yield invoke(event) -> (payload, error, log)."""
     iam, lam = target.client("iam"), target.client("lambda")
     name = f"{TRIAL_PREFIX}{folder.name.replace('_', '-')}"
+    costs.require_confirmation(target, name)
     # A check interrupted before its clean-up leaves these behind; running it again starts afresh.
     with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
         lam.delete_function(FunctionName=name)

@@ -4,9 +4,9 @@ A pool whose AdminCreateUserConfig sets AllowAdminCreateUserOnly accepts new use
 AdminCreateUser: "Set to True if only the administrator is allowed to create user profiles. Set to False if
 users can sign themselves up via an app" (API reference, AdminCreateUserConfigType:
 https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUserConfigType.html).
-SignUp then fails with NotAuthorizedException ("SignUp is not permitted for this user pool"), the error the
-SignUp reference lists for a request that is not allowed. moto creates the user; lab 3 teaches the
-administrator's flow, so the local cloud refuses as AWS does.
+SignUp then fails with NotAuthorizedException, an error the SignUp API reference lists (the message here is the
+one AWS is reported to give; nothing in the workbook depends on its wording). moto creates the user; lab 3
+teaches the administrator's flow, so the local cloud refuses as AWS does.
 """
 from __future__ import annotations
 

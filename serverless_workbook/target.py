@@ -125,12 +125,16 @@ class _MaskingStream:
 
 
 def mask_outputs(shell: Any, account_id: str) -> None:
-    """Mask the real account's id in what the notebook prints and displays.
+    """Mask the real account's id in what the notebook prints, displays and reports as an error.
 
     A learner who commits an executed notebook would otherwise publish it: in ARNs, bucket names, queue
-    URLs, the target line. Printed text (stdout, stderr) and displayed values (text/plain, text/html) are
-    masked; the id stays usable in the kernel itself.
+    URLs, the target line, a failed deploy's reasons. Printed text (stdout, stderr), displayed values
+    (text/plain, text/html) and errors (their message and traceback) are masked; the id stays usable in
+    the kernel itself.
     """
+    def mask(text: str) -> str:
+        return text.replace(account_id, masked(account_id))
+
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if not isinstance(stream, _MaskingStream):
@@ -138,15 +142,27 @@ def mask_outputs(shell: Any, account_id: str) -> None:
     formatter = shell.display_formatter
     if getattr(formatter.format, "masks_account", None) == account_id:
         return
-    original = formatter.format
+    original_format, original_traceback = formatter.format, shell._showtraceback
 
     def format(obj: Any, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
-        data, metadata = original(obj, include=include, exclude=exclude)
-        return {kind: value.replace(account_id, masked(account_id)) if isinstance(value, str) else value
-                for kind, value in data.items()}, metadata
+        data, metadata = original_format(obj, include=include, exclude=exclude)
+        return {kind: mask(value) if isinstance(value, str) else value for kind, value in data.items()}, metadata
+
+    def show_traceback(etype: type, evalue: BaseException, stb: list[str]) -> Any:
+        # The kernel sends str(evalue) as the error's message: hand it the masked text instead.
+        return original_traceback(etype, _MaskedText(mask(str(evalue))), [mask(line) for line in stb])
 
     format.masks_account = account_id  # type: ignore[attr-defined]
     formatter.format = format
+    shell._showtraceback = show_traceback
+
+
+@dataclass(frozen=True)
+class _MaskedText:
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _configured(service: str, kwargs: dict[str, Any]) -> dict[str, Any]:

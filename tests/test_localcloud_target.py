@@ -113,8 +113,10 @@ def test_a_real_accounts_id_is_masked_in_what_a_notebook_prints_and_displays(mon
     out, err = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
     monkeypatch.setattr(sys, "stderr", err)
+    errors = []
     shell = SimpleNamespace(display_formatter=SimpleNamespace(
-        format=lambda obj, include=None, exclude=None: ({"text/plain": repr(obj), "image/png": b"123456789012"}, {})))
+        format=lambda obj, include=None, exclude=None: ({"text/plain": repr(obj), "image/png": b"123456789012"}, {})),
+        _showtraceback=lambda etype, evalue, stb: errors.append((etype, str(evalue), stb)))
     mask_outputs(shell, "123456789012")
     mask_outputs(shell, "123456789012")  # a second connect() in the same kernel wraps nothing twice
     print("arn:aws:s3:::lab03-pipeline-uploads-123456789012")
@@ -124,3 +126,7 @@ def test_a_real_accounts_id_is_masked_in_what_a_notebook_prints_and_displays(mon
     assert err.getvalue() == "account ********9012\n"
     assert data == {"text/plain": "{'queue': 'https://sqs.eu-west-1.amazonaws.com/********9012/q'}",
                     "image/png": b"123456789012"}
+    shell._showtraceback(RuntimeError, RuntimeError("arn:aws:iam::123456789012:role/x failed"),
+                         ["RuntimeError: arn:aws:iam::123456789012:role/x failed"])
+    assert errors == [(RuntimeError, "arn:aws:iam::********9012:role/x failed",
+                       ["RuntimeError: arn:aws:iam::********9012:role/x failed"])]

@@ -180,3 +180,48 @@ WHO_MAY_DELETE = Judgement(
             "the caller writes the body: only claims in the signed token can be trusted."),
     },
 )
+
+PATTERN_FOR_STUDIO_UPLOADS = Judgement(
+    question="A partner studio will upload hundreds of videos a night. Each upload must be transcoded, get thumbnails, "
+             "and be added to the search index; the search service is down for maintenance an hour most nights, and "
+             "transcodes must not wait for it. Which pattern joins the upload to the three jobs?",
+    options={
+        "fan-out": Option(
+            "fan-out: the upload event goes to a topic, and each job has its own queue and function", True,
+            "the producer publishes once; each copy is retried, and parked after maxReceiveCount, on its own queue, "
+            "so an hour of search downtime delays only the index (replay its parked copies after the window) while "
+            "transcodes and thumbnails carry on. Exercise 4.3 ran exactly this."),
+        "one-worker": Option(
+            "one queue and one worker that does all three jobs in turn", False,
+            "while the search service is down every message fails at its last step and is retried whole: the "
+            "transcodes are redone or held back with it, and after maxReceiveCount the finished work is parked too."),
+        "priority-queue": Option(
+            "a priority queue, with the index on the premium queue", False,
+            "priority orders work that competes for one consumer; it does not isolate a failing dependency, and "
+            "the index still fails whichever queue it is on."),
+        "command": Option(
+            "the command pattern: one function dispatching transcode, thumbnails and index commands", False,
+            "one entry point for callers who choose an operation; here nobody calls, an event must reach three "
+            "jobs, and a single dispatcher would still share their failures."),
+    },
+    reasons={
+        "isolated-retries": Option(
+            "each consumer's queue retries and parks its own copy, so one failing job holds up no other", True,
+            "a queue per consumer turns one consumer's outage into a backlog on its own queue only."),
+        "publish-once": Option(
+            "the uploader publishes once and needs no change when a fourth job is added", True,
+            "a new consumer is a new subscription (exercise 4.3 added captions without touching the producer)."),
+        "replay": Option(
+            "copies parked during the outage can be replayed once the service is back", True,
+            "the dead-letter queue keeps them (14 days at most) for the replay of exercise 4.1."),
+        "sns-retries-forever": Option(
+            "SNS keeps retrying a failed consumer until it succeeds, so no queue is needed", False,
+            "SNS only retries delivering to its endpoint; once a queue has the message, retrying the consumer is the "
+            "queue's job. A function subscribed directly is invoked asynchronously: Lambda retries it twice, then "
+            "drops the event unless it has an on-failure destination."),
+        "ordering": Option(
+            "fan-out keeps the three jobs of an upload in order", False,
+            "each consumer runs on its own: the index may finish before the transcode. If the order matters, that "
+            "is orchestration (chapter 5), not fan-out."),
+    },
+)

@@ -108,6 +108,7 @@ def _warm_lab_tests(stem: str) -> type:
 TestWarm_lab01 = _warm_lab_tests("lab01-serverless-or-not")
 TestWarm_lab02 = _warm_lab_tests("lab02-video-pipeline")
 TestWarm_lab03 = _warm_lab_tests("lab03-video-api")
+TestWarm_lab04 = _warm_lab_tests("lab04-patterns")
 
 
 def test_unbalanced_markers_are_refused():

@@ -9,6 +9,7 @@ from serverless_workbook import stacks
 from serverless_workbook.localcloud import sqs_poller
 from serverless_workbook.localcloud.cloudformation import load_template
 from serverless_workbook.target import connect
+from serverless_workbook.workspaces import patterns_lab
 from test_pipeline_template import as_list, statements
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,3 +101,53 @@ def test_command_dispatches_and_refuses_an_unknown_command(target, deployed):
     error, payload = run({"command": "delete", "video": "v1"})
     assert error == "Unhandled"
     assert payload["errorMessage"] == "unknown command 'delete'; the commands are describe, publish, unpublish"
+
+
+def _printed(target, function):
+    return [(line["key"], line["attempt"], line["outcome"]) for line in patterns_lab.printed(target, function)]
+
+
+def _visible(sqs, url):
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_messaging_parks_the_poison_message_after_max_receives_and_replays_it(target, deployed):
+    out = deployed("messaging", "pattern-messaging-dlq.yaml", "WorkerCodeKey", "catalogue_worker", MaxReceiveCount="2")
+    sqs, lambda_ = target.client("sqs"), target.client("lambda")
+    for key in ("concert.mov", "beach.mp4"):
+        sqs.send_message(QueueUrl=out["JobsQueueUrl"], MessageBody=json.dumps({"key": key}))
+    sqs_poller.wait_idle(15)
+    assert _printed(target, out["WorkerFunctionName"]) == [
+        ("beach.mp4", 1, "recorded"), ("concert.mov", 1, "refused"), ("concert.mov", 2, "refused")]
+    assert _visible(sqs, out["DeadLetterQueueUrl"]) == 1
+    lambda_.update_function_configuration(FunctionName=out["WorkerFunctionName"], Environment={"Variables": {
+        "RESULTS_TABLE": out["ResultsTableName"], "ACCEPTED_FORMATS": "mp4,mov"}})
+    [parked] = sqs.receive_message(QueueUrl=out["DeadLetterQueueUrl"])["Messages"]
+    sqs.send_message(QueueUrl=out["JobsQueueUrl"], MessageBody=parked["Body"])
+    sqs.delete_message(QueueUrl=out["DeadLetterQueueUrl"], ReceiptHandle=parked["ReceiptHandle"])
+    sqs_poller.wait_idle(15)
+    item = target.resource("dynamodb").Table(out["ResultsTableName"]).get_item(Key={"id": "concert.mov"})["Item"]
+    assert item["attempt"] == 1 and _visible(sqs, out["DeadLetterQueueUrl"]) == 0
+
+
+def test_messaging_without_max_receive_count_has_no_redrive_policy(target, deployed):
+    out = deployed("messaging-bare", "pattern-messaging-dlq.yaml", "WorkerCodeKey", "catalogue_worker",
+                   MaxReceiveCount="0")
+    attributes = target.client("sqs").get_queue_attributes(QueueUrl=out["JobsQueueUrl"], AttributeNames=["All"])
+    assert "RedrivePolicy" not in attributes["Attributes"]
+    assert out["DeadLetterQueueArn"].endswith(out["DeadLetterQueueUrl"].rsplit("/", 1)[1])
+
+
+def test_fan_out_parks_only_the_failing_consumers_copy(target, deployed):
+    out = deployed("fan-out", "pattern-fan-out.yaml", "ConsumerCodeKey", "upload_consumer", NotifyServiceUp="false")
+    sqs = target.client("sqs")
+    target.client("sns").publish(TopicArn=out["UploadTopicArn"], Message=json.dumps({"key": "beach.mp4"}))
+    sqs_poller.wait_idle(15)
+    results = target.resource("dynamodb").Table(out["ResultsTableName"]).scan()["Items"]
+    # Captions has its queue and function but no subscription: lab 4 adds it.
+    assert sorted(i["consumer"] for i in results) == ["metadata", "thumbnails"]
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=out["ParkedQueueUrl"])["Messages"]] == [
+        json.dumps({"key": "beach.mp4"})]
+    assert _printed(target, "fan-out-notify") == [("beach.mp4", 1, "service down"), ("beach.mp4", 2, "service down")]
+    assert _visible(sqs, out["CaptionsQueueUrl"]) == 0

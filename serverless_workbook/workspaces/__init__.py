@@ -4,6 +4,7 @@
     pipeline_run    the deployed pipeline (chapters 2-3, labs 2-3): deploy, upload, wait, read what happened
     api_lab         lab 3: route handlers written in cells, spliced into the catalogue API
     catalogue       the catalogue API over the pipeline (chapter 3, lab 3): deploy, sign users in, call it
+    patterns_lab    lab 4: the chapter 4 pattern stacks for the checks, handlers written in cells
 
 The general machinery they stand on (target, stacks, media, grading, the local
 cloud) stays one level up in ``serverless_workbook``.

@@ -213,10 +213,10 @@ def transcode_cost(clip_seconds: float, output_heights: tuple[int, ...] = PIPELI
 
 @dataclass(frozen=True)
 class Estimate:
-    """The most one notebook run costs in a region, in USD."""
+    """The most one notebook run costs on AWS, in USD: in a region, or (region None) wherever it will run."""
 
     notebook: str
-    region: str
+    region: str | None
     videos: int
     prices: PriceTable = PRICES
 
@@ -234,16 +234,22 @@ class Estimate:
         text = (f"Estimated cost of {self.notebook} on AWS: at most {self.videos} short "
                 f"video{'s' if self.videos != 1 else ''} transcoded "
                 f"(3 MediaConvert outputs, each billed as a whole minute: ${per_video:.4f} a video), plus under "
-                f"${OTHER_SERVICES_BOUND:.2f} for everything else: ${self.at_table_prices:.2f}")
+                f"${OTHER_SERVICES_BOUND:.2f} for everything else: ${self.at_table_prices:.2f} at {PRICED_REGION} "
+                f"prices ({self.prices.as_of})")
         if self.region == PRICED_REGION:
-            return f"{text} at {PRICED_REGION} prices ({self.prices.as_of})."
-        return (f"{text} at {PRICED_REGION} prices ({self.prices.as_of}). The workbook knows only {PRICED_REGION}'s "
-                f"prices; in {self.region} count on at most {OTHER_REGION_BOUND:g}x: ${self.bound:.2f} "
-                "(each service's pricing page lists its regions' prices).")
+            return f"{text}."
+        if self.region is None:
+            # Not deploying to AWS: the same text in every region the local cloud is given.
+            return (f"{text}; in another region count on at most {OTHER_REGION_BOUND:g}x (${self.bound:.2f}). "
+                    "The local cloud bills nothing.")
+        return (f"{text}. The workbook knows only {PRICED_REGION}'s prices; in {self.region} count on at most "
+                f"{OTHER_REGION_BOUND:g}x: ${self.bound:.2f} (each service's pricing page lists its regions' prices).")
 
 
-def notebook_estimate(stack_name: str, region: str) -> Estimate:
-    """The estimate for the notebook whose stacks are named with this prefix (any other: one video)."""
+def notebook_estimate(stack_name: str, target: Any) -> Estimate:
+    """The estimate for the notebook whose stacks are named with this prefix (any other: one video), in the
+    target's region on AWS, and for any region on the local cloud."""
+    region = None if target.is_local else target.region
     for prefix, (notebook, videos) in NOTEBOOK_VIDEOS.items():
         if stack_name.startswith(prefix):
             return Estimate(notebook, region, videos)
@@ -271,7 +277,7 @@ def require_confirmation(target: Any, stack_name: str) -> None:
         _confirmed.add((target.account_id, target.region))
         return
     raise CostsNotConfirmed(
-        f"{notebook_estimate(stack_name, target.region)} Nothing has been created yet. Stacks are deleted by the "
+        f"{notebook_estimate(stack_name, target)} Nothing has been created yet. Stacks are deleted by the "
         f"clean-up cell (or: python -m serverless_workbook.cleanup --yes). To go ahead, run "
         f"`from serverless_workbook import costs; costs.confirm(target)` in a cell (or start JupyterLab with "
         f"{CONFIRM_VARIABLE}=yes), then run this cell again.")

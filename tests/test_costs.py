@@ -157,16 +157,26 @@ def test_one_lab_run_on_a_real_account_is_priced_from_the_same_table():
 # ---------- a notebook's estimate, and the confirmation before the first real deploy ----------
 
 def test_a_notebooks_estimate_is_priced_in_its_region_or_bounded_outside_it():
+    from types import SimpleNamespace
+
     from serverless_workbook.costs import OTHER_REGION_BOUND, notebook_estimate
 
-    home = notebook_estimate("lab03-pipeline", "us-east-1")
+    def aws(region):
+        return SimpleNamespace(is_local=False, region=region)
+
+    home = notebook_estimate("lab03-pipeline", aws("us-east-1"))
     # 3 videos x (1080p and 720p HD at $0.015 + 480p SD at $0.0075, a whole minute each) + under a cent.
     assert home.at_table_prices == pytest.approx(3 * 0.0375 + 0.01) and home.bound == home.at_table_prices
-    assert "lab 3" in str(home) and "at us-east-1 prices" in str(home) and "count on" not in str(home)
-    away = notebook_estimate("lab03-api", "eu-west-1")
+    assert "lab 3" in str(home) and str(home).endswith("at us-east-1 prices (2026-09).")
+    away = notebook_estimate("lab03-api", aws("eu-west-1"))
     assert away.bound == pytest.approx(home.at_table_prices * OTHER_REGION_BOUND)
     assert "knows only us-east-1's prices; in eu-west-1 count on at most 2x: $0.24" in str(away)
-    assert notebook_estimate("pattern-fan-out", "us-east-1").videos == 1
+    assert notebook_estimate("pattern-fan-out", aws("us-east-1")).videos == 1
+    # On the local cloud nothing is billed, and the text does not depend on the region it is given.
+    local = [str(notebook_estimate("lab03-pipeline", SimpleNamespace(is_local=True, region=region)))
+             for region in ("us-east-1", "eu-west-1")]
+    assert local[0] == local[1] and local[0].endswith(
+        "at us-east-1 prices (2026-09); in another region count on at most 2x ($0.24). The local cloud bills nothing.")
 
 
 def test_the_pipelines_outputs_are_the_ones_priced():

@@ -7,7 +7,9 @@
 The target is the one the labs use (WORKBOOK_TARGET and friends), so on a real account this is the
 command that proves, or makes, the account clean. Stacks go first, through stacks.teardown (it stops
 their MediaConvert jobs and empties their buckets); then whatever is still tagged is deleted by its
-own service. What cannot be deleted is printed with the reason, and the exit status is 1.
+own service. IAM roles are found through IAM itself (moto's tagging API does not list them), and the lab checks'
+throwaway functions by their name (lab-trial-*; `--stack lab-trial` for those alone). What cannot be deleted is
+printed with the reason, and the exit status is 1.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import stacks
 from .target import connect
+from .workspaces.pipeline_lab import TRIAL_PREFIX, TRIAL_TAG
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,10 @@ def find(target: Any, stack_name: str | None = None) -> Found:
     # The tagging API lags on AWS; leftovers() waits it out, but a listing should answer at once.
     resources = [arn for arn in stacks.leftovers(target, stack_name, settle_seconds=0)
                  if arn.split(":")[2] != "cloudformation"]  # stacks are listed, and torn down, by name
-    return Found(sorted(tagged), sorted(set(resources) | set(_user_pools(target, stack_name))))
+    found = set(resources) | set(_user_pools(target, stack_name)) | set(_roles(target, stack_name))
+    if stack_name in (None, TRIAL_TAG):
+        found |= set(_trial_leftovers(target))
+    return Found(sorted(tagged), sorted(found))
 
 
 def _user_pools(target: Any, stack_name: str | None) -> list[str]:
@@ -59,6 +65,35 @@ def _user_pools(target: Any, stack_name: str | None) -> list[str]:
     return pools
 
 
+def _roles(target: Any, stack_name: str | None) -> list[str]:
+    """Roles tagged by the workbook, and trial functions' roles by name, asked of IAM itself, which lists every
+    role whatever the tagging API covers (moto's lists none). ListRoles returns no tags, so each role's are read."""
+    iam = target.client("iam")
+    roles = []
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            if role["RoleName"].startswith(TRIAL_PREFIX) and stack_name in (None, TRIAL_TAG):
+                roles.append(role["Arn"])
+                continue
+            tags = {tag["Key"]: tag["Value"] for tag in iam.list_role_tags(RoleName=role["RoleName"])["Tags"]}
+            if stacks.TAG_KEY in tags and stack_name in (None, tags[stacks.TAG_KEY]):
+                roles.append(role["Arn"])
+    return roles
+
+
+def _trial_leftovers(target: Any) -> list[str]:
+    """The lab checks' throwaway functions and their log groups, found by name: an interrupted check, or an
+    older workbook that did not tag them, leaves them untagged."""
+    functions = [function["FunctionArn"]
+                 for page in target.client("lambda").get_paginator("list_functions").paginate()
+                 for function in page["Functions"] if function["FunctionName"].startswith(TRIAL_PREFIX)]
+    groups = [group["arn"]
+              for page in target.client("logs").get_paginator("describe_log_groups").paginate(
+                  logGroupNamePrefix=f"/aws/lambda/{TRIAL_PREFIX}")
+              for group in page["logGroups"]]
+    return functions + groups
+
+
 def delete(target: Any, found: Found) -> list[str]:
     """Delete what find() found; return one line per thing that could not be deleted, saying why."""
     failures = []
@@ -72,7 +107,7 @@ def delete(target: Any, found: Found) -> list[str]:
     remaining = find(target).resources if found.stacks else found.resources
     for arn in [arn for arn in found.resources if arn in remaining]:
         service = arn.split(":")[2]
-        deleter = _DELETERS.get(service)
+        deleter = _DELETERS.get(service if service != "iam" else f"iam:{_resource(arn).split('/', 1)[0]}")
         if deleter is None:
             failures.append(f"{arn}: the clean-up does not delete {service} resources; delete it in the {service} "
                             "console")
@@ -108,6 +143,18 @@ def _delete_user_pool(target: Any, arn: str) -> None:
     cognito.delete_user_pool(UserPoolId=pool)
 
 
+def _delete_role(target: Any, arn: str) -> None:
+    iam, name = target.client("iam"), arn.rsplit("/", 1)[1]
+    # IAM refuses to delete a role that still has policies or instance profiles.
+    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=policy)
+    for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+    for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
+        iam.remove_role_from_instance_profile(InstanceProfileName=profile["InstanceProfileName"], RoleName=name)
+    iam.delete_role(RoleName=name)
+
+
 def _delete_queue(target: Any, arn: str) -> None:
     sqs = target.client("sqs")
     sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=_resource(arn))["QueueUrl"])
@@ -131,6 +178,7 @@ _DELETERS: dict[str, Callable[[Any, str], None]] = {
     "dynamodb": lambda target, arn: target.client("dynamodb").delete_table(TableName=_resource(arn).split("/", 1)[1]),
     "lambda": lambda target, arn: target.client("lambda").delete_function(FunctionName=arn),
     "events": _delete_rule,
+    "iam:role": _delete_role,
 }
 
 

@@ -8,7 +8,9 @@ balancer by the hour: both are priced here, as parts you add by name.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from typing import Any
 
 # The one definition of a month: AWS's own convention for monthly estimates (8760 h / 12).
 HOURS_PER_MONTH = 730
@@ -176,3 +178,106 @@ def break_even_requests(fixed_monthly_cost: float, duration_ms: float = 100, mem
         else:
             high = mid
     return math.ceil(high)
+
+
+# ---------- what a notebook costs on a real account, and the confirmation before the first deploy ----------
+
+CONFIRM_VARIABLE = "WORKBOOK_CONFIRM_COSTS"
+# The table holds one region's prices (PRICES.region). Elsewhere the estimate is given at those prices and
+# bounded by this factor: AWS prices some regions higher, and this workbook does not carry their tables
+# (each service's pricing page lists them), so the bound is deliberately wide rather than exact.
+OTHER_REGION_BOUND = 2.0
+PRICED_REGION = PRICES.region.split()[0]
+# The pipeline's outputs (workspaces.pipeline_run.BOOK_RENDITIONS; a test keeps the two equal), by height.
+PIPELINE_OUTPUT_HEIGHTS = (1080, 720, 480)
+# Stack-name prefix -> (the notebook, how many videos it sends through a pipeline at most, its clips being
+# seconds long). The lab checks' trial runs are counted.
+NOTEBOOK_VIDEOS = {"lab02": ("lab 2", 8), "lab03": ("lab 3", 3), "ch2": ("chapter 2", 3), "ch3": ("chapter 3", 2)}
+# Lambda, S3, DynamoDB, SNS, SQS, EventBridge, API Gateway, CloudWatch Logs and Cognito for a notebook's few
+# hundred requests and few MB: well under this, in USD.
+OTHER_SERVICES_BOUND = 0.01
+
+
+class CostsNotConfirmed(RuntimeError):
+    """A deploy to a real account before this kernel confirmed what it costs."""
+
+
+def transcode_cost(clip_seconds: float, output_heights: tuple[int, ...] = PIPELINE_OUTPUT_HEIGHTS,
+                   prices: PriceTable = PRICES) -> dict[int, float]:
+    """MediaConvert's charge for one clip, per output height: each output is billed per started minute
+    (at least one), HD from 720 lines up."""
+    minutes = max(1, math.ceil(clip_seconds / 60))
+    return {height: minutes * prices.mediaconvert_per_output_minute["HD" if height >= 720 else "SD"]
+            for height in output_heights}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The most one notebook run costs on AWS, in USD: in a region, or (region None) wherever it will run."""
+
+    notebook: str
+    region: str | None
+    videos: int
+    prices: PriceTable = PRICES
+
+    @property
+    def at_table_prices(self) -> float:
+        return self.videos * sum(transcode_cost(1, prices=self.prices).values()) + OTHER_SERVICES_BOUND
+
+    @property
+    def bound(self) -> float:
+        factor = 1.0 if self.region == PRICED_REGION else OTHER_REGION_BOUND
+        return self.at_table_prices * factor
+
+    def __str__(self) -> str:
+        per_video = sum(transcode_cost(1, prices=self.prices).values())
+        text = (f"Estimated cost of {self.notebook} on AWS: at most {self.videos} short "
+                f"video{'s' if self.videos != 1 else ''} transcoded "
+                f"(3 MediaConvert outputs, each billed as a whole minute: ${per_video:.4f} a video), plus under "
+                f"${OTHER_SERVICES_BOUND:.2f} for everything else: ${self.at_table_prices:.2f} at {PRICED_REGION} "
+                f"prices ({self.prices.as_of})")
+        if self.region == PRICED_REGION:
+            return f"{text}."
+        if self.region is None:
+            # Not deploying to AWS: the same text in every region the local cloud is given.
+            return (f"{text}; in another region count on at most {OTHER_REGION_BOUND:g}x (${self.bound:.2f}). "
+                    "The local cloud bills nothing.")
+        return (f"{text}. The workbook knows only {PRICED_REGION}'s prices; in {self.region} count on at most "
+                f"{OTHER_REGION_BOUND:g}x: ${self.bound:.2f} (each service's pricing page lists its regions' prices).")
+
+
+def notebook_estimate(stack_name: str, target: Any) -> Estimate:
+    """The estimate for the notebook whose stacks are named with this prefix (any other: one video), in the
+    target's region on AWS, and for any region on the local cloud."""
+    region = None if target.is_local else target.region
+    for prefix, (notebook, videos) in NOTEBOOK_VIDEOS.items():
+        if stack_name.startswith(prefix):
+            return Estimate(notebook, region, videos)
+    return Estimate(f"the notebook that creates {stack_name}", region, 1)
+
+
+_confirmed: set[tuple[str, str]] = set()
+
+
+def confirm(target: Any) -> None:
+    """Say yes, for this kernel, to deploying to the target's account and paying for what the notebook runs."""
+    _confirmed.add((target.account_id, target.region))
+    print(f"Confirmed: this kernel may deploy to AWS in {target.region}.")
+
+
+def require_confirmation(target: Any, stack_name: str) -> None:
+    """Refuse the first real deploy from a kernel until the learner confirmed the cost; local targets pass.
+
+    The confirmation is explicit and per kernel: `costs.confirm(target)` in a cell, or WORKBOOK_CONFIRM_COSTS=yes
+    in the environment JupyterLab was started from (never read from a notebook's own outputs).
+    """
+    if target.is_local or (target.account_id, target.region) in _confirmed:
+        return
+    if os.environ.get(CONFIRM_VARIABLE, "").strip().lower() == "yes":
+        _confirmed.add((target.account_id, target.region))
+        return
+    raise CostsNotConfirmed(
+        f"{notebook_estimate(stack_name, target)} Nothing has been created yet. Stacks are deleted by the "
+        f"clean-up cell (or: python -m serverless_workbook.cleanup --yes). To go ahead, run "
+        f"`from serverless_workbook import costs; costs.confirm(target)` in a cell (or start JupyterLab with "
+        f"{CONFIRM_VARIABLE}=yes), then run this cell again.")

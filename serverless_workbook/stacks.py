@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 from tqdm import tqdm
 
-from . import stack_updates
+from . import costs, stack_updates
 from .artifacts import ARTIFACT_PARAMETER, Package, new_artifact_bucket_name, package, upload_code, zip_folder
 from .localcloud import cloudformation
 from .stack_updates import CAPABILITIES, WAIT, DataAtRisk, DeployError, failure_reasons, parameter_list
@@ -27,6 +28,7 @@ __all__ = ["DataAtRisk", "DeployError", "NotDeployed", "TAG_KEY", "deploy", "emp
            "outputs", "stop_jobs", "teardown", "zip_folder"]
 
 TAG_KEY = "workbook"
+BUCKET_SUFFIX = "BucketSuffix"
 
 
 def _stack_tags(stack_name: str) -> dict[str, str]:
@@ -59,8 +61,11 @@ def deploy(
     summary is printed, then executed; when only handler code changed, the
     functions' code is updated directly (``sam sync --code``). An update that
     would delete or replace a bucket or table holding data is refused unless
-    ``replace_data`` is true.
+    ``replace_data`` is true. On a real account, the kernel's first deploy waits for the cost confirmation
+    (costs.require_confirmation).
     """
+    # First, before any call: on a real account nothing is created until the kernel confirmed the cost.
+    costs.require_confirmation(target, stack_name)
     template_text = Path(template_path).read_text()
     packages = package(code or {})
     status = _settled_status(target, stack_name)
@@ -73,18 +78,40 @@ def deploy(
         raise DeployError(f"The stack {stack_name} is {status}: fix it in the CloudFormation console (continue the "
                           f"rollback, or delete it), or run stacks.teardown(target, {stack_name!r}); "
                           "then deploy again.")
+    parameters = {**(parameters or {}), **_bucket_suffix(target, stack_name, template_text, status, parameters or {})}
     key = (target.account_id, target.region, stack_name)
     if status is None:
-        result = _create(target, stack_name, template_text, parameters or {}, packages, progress)
+        result = _create(target, stack_name, template_text, parameters, packages, progress)
     else:
         if key not in _SEEN:
             print(f"{stack_name}: found the stack deployed earlier; updating it in place "
                   f"(stacks.teardown(target, {stack_name!r}) deletes it)")
-        stack_updates.update(target, stack_name, template_text, parameters or {}, packages, replace_data,
+        stack_updates.update(target, stack_name, template_text, parameters, packages, replace_data,
                              _stack_tags(stack_name))
         result = outputs(target, stack_name)
     _SEEN.add(key)
     return result
+
+
+def _bucket_suffix(target: Any, stack_name: str, template_text: str, status: str | None,
+                   given: dict[str, str]) -> dict[str, str]:
+    """The BucketSuffix parameter, for a template that ends its bucket names with it.
+
+    S3 can refuse for hours a bucket name deleted moments ago (OperationAborted, 409: "A conflicting conditional
+    operation is currently in progress against this resource"; AWS Knowledge Center, s3-conflicting-conditional-
+    operation, which advises a naming logic unlikely to conflict), as a lab run again after its clean-up would:
+    so each created stack gets a new suffix, and an update keeps the deployed one (a new one would replace the
+    buckets). A stack deployed before the parameter existed named its buckets after the account: that is kept.
+    The in-kernel local cloud starts empty with each kernel, so nothing is re-created there: its suffix is its
+    (fake) account id, and saved outputs that print a bucket name stay the same from run to run.
+    """
+    declared = cloudformation.load_template(template_text).get("Parameters", {})
+    if BUCKET_SUFFIX not in declared or BUCKET_SUFFIX in given:
+        return {}
+    if status is not None:
+        deployed = stack_updates.stack_parameters(target, stack_name)
+        return {BUCKET_SUFFIX: deployed.get(BUCKET_SUFFIX, target.account_id)}
+    return {BUCKET_SUFFIX: target.account_id if target.name == "local" else secrets.token_hex(6)}
 
 
 def _settled_status(target: Any, stack_name: str) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import localcloud
+from . import costs, localcloud
 from .localcloud.mediaconvert import JobStore
 from .localcloud.server import LocalServer
 
@@ -80,6 +81,8 @@ class Target:
     def create_bucket(self, name: str) -> None:
         """Create a bucket in this target's region: S3 refuses a request to a regional endpoint without the
         matching LocationConstraint, and refuses us-east-1 as a constraint."""
+        # A bucket made outside a stack (a chapter's experiment) is also a first deploy that the cost confirmation guards.
+        costs.require_confirmation(self, name)
         location = {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
         self.client("s3").create_bucket(Bucket=name, **location)
 
@@ -99,7 +102,67 @@ class Target:
     def __str__(self) -> str:
         where = {"local": "local cloud (moto, in this kernel)", "local-server": "local cloud (moto server over HTTP)",
                  "aws": "AWS"}[self.name]
-        return f"Target: {where} | account {self.account_id} | region {self.region}"
+        account = self.account_id if self.is_local else masked(self.account_id)
+        return f"Target: {where} | account {account} | region {self.region}"
+
+
+def masked(account_id: str) -> str:
+    """The account id as notebooks print it on AWS: enough to recognise, not enough to publish."""
+    return "*" * 8 + account_id[-4:]
+
+
+class _MaskingStream:
+    """A kernel's stdout or stderr with the account id masked in everything written to it."""
+
+    def __init__(self, stream: Any, account_id: str) -> None:
+        self._stream, self._account_id = stream, account_id
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.replace(self._account_id, masked(self._account_id)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def mask_outputs(shell: Any, account_id: str) -> None:
+    """Mask the real account's id in what the notebook prints, displays and reports as an error.
+
+    A learner who commits an executed notebook would otherwise publish it: in ARNs, bucket names, queue
+    URLs, the target line, a failed deploy's reasons. Printed text (stdout, stderr), displayed values
+    (text/plain, text/html) and errors (their message and traceback) are masked; the id stays usable in
+    the kernel itself.
+    """
+    def mask(text: str) -> str:
+        return text.replace(account_id, masked(account_id))
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not isinstance(stream, _MaskingStream):
+            setattr(sys, name, _MaskingStream(stream, account_id))
+    formatter = shell.display_formatter
+    if getattr(formatter.format, "masks_account", None) == account_id:
+        return
+    original_format, original_traceback = formatter.format, shell._showtraceback
+
+    def format(obj: Any, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        data, metadata = original_format(obj, include=include, exclude=exclude)
+        return {kind: mask(value) if isinstance(value, str) else value for kind, value in data.items()}, metadata
+
+    def show_traceback(etype: type, evalue: BaseException, stb: list[str]) -> Any:
+        # The kernel sends str(evalue) as the error's message: hand it the masked text instead.
+        return original_traceback(etype, _MaskedText(mask(str(evalue))), [mask(line) for line in stb])
+
+    format.masks_account = account_id  # type: ignore[attr-defined]
+    formatter.format = format
+    shell._showtraceback = show_traceback
+
+
+@dataclass(frozen=True)
+class _MaskedText:
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _configured(service: str, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -182,12 +245,25 @@ def _connect_aws() -> Target:
     actual = session.client("sts").get_caller_identity()["Account"]
     if actual != expected:
         raise TargetError(
-            f"Your credentials belong to account {actual}, but {ACCOUNT_VARIABLE}={expected}. "
+            f"Your credentials belong to account {masked(actual)}, but {ACCOUNT_VARIABLE} names {masked(expected)} "
+            "(the last four digits are shown, so that a saved notebook does not publish the ids). "
             "Nothing was created. Fix the variable or the credentials."
         )
     target = Target("aws", actual, region, session)
     _check_mediaconvert_region(target)
+    shell = _ipython()
+    if shell is not None:
+        mask_outputs(shell, actual)
     return target
+
+
+def _ipython() -> Any:
+    """The IPython shell this runs in (a notebook kernel), or None (a script, the clean-up CLI)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
 
 
 def _check_mediaconvert_region(target: Target) -> None:

@@ -124,11 +124,14 @@ LAB02 = [
              "[output(modifier, *size) for modifier, size in BOOK_RENDITIONS.items()]")),
            "serverless_workbook is not in the Lambda runtime"),
     Mutant("2.2", "any bucket may invoke", "shortcut",
-           (('SourceArn: !Sub "arn:${AWS::Partition}:s3:::${AWS::StackName}-uploads-${AWS::AccountId}"',
+           (('SourceArn: !Sub "arn:${AWS::Partition}:s3:::${AWS::StackName}-uploads-${BucketSuffix}"',
              'SourceArn: !Sub "arn:${AWS::Partition}:s3:::*"'),),
            "SourceArn to be exactly the upload bucket's ARN"),
     Mutant("2.2", "the other bucket", "mistake",
-           (("${AWS::StackName}-uploads-${AWS::AccountId}", "${AWS::StackName}-transcoded-${AWS::AccountId}"),),
+           (("${AWS::StackName}-uploads-${BucketSuffix}", "${AWS::StackName}-transcoded-${BucketSuffix}"),),
+           "SourceArn to be exactly the upload bucket's ARN"),
+    Mutant("2.2", "the buckets' names before BucketSuffix", "mistake",
+           (("${AWS::StackName}-uploads-${BucketSuffix}", "${AWS::StackName}-uploads-${AWS::AccountId}"),),
            "SourceArn to be exactly the upload bucket's ARN"),
     Mutant("2.2", "no SourceAccount", "mistake",
            (("    SourceAccount: !Ref AWS::AccountId\n", ""),),
@@ -256,9 +259,26 @@ LAB03 = [
     Mutant("3.3", "the access token", "mistake",
            (('return result["AuthenticationResult"]["IdToken"]', 'return result["AuthenticationResult"]["AccessToken"]'),),
            "the token's token_use and email"),
-    Mutant("3.3", "never confirmed", "mistake",
-           (('    idp.admin_confirm_sign_up(UserPoolId=api["UserPoolId"], Username=email)\n', ''),),
-           "UserNotConfirmedException"),
+    Mutant("3.3", "self sign-up, as before the pool was closed", "mistake",
+           (('    idp.admin_create_user(UserPoolId=api["UserPoolId"], Username=email, MessageAction="SUPPRESS",\n'
+             '                          UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}])\n'
+             '    idp.admin_set_user_password(UserPoolId=api["UserPoolId"], Username=email, Password=password, Permanent=True)\n',
+             '    idp.sign_up(ClientId=api["UserPoolClientId"], Username=email, Password=password,\n'
+             '                UserAttributes=[{"Name": "email", "Value": email}])\n'
+             '    idp.admin_confirm_sign_up(UserPoolId=api["UserPoolId"], Username=email)\n'),),
+           "the pool refuses SignUp"),
+    Mutant("3.3", "an invitation e-mailed", "mistake",
+           (('Username=email, MessageAction="SUPPRESS",', 'Username=email,'),),
+           "Cognito e-mails an invitation"),
+    Mutant("3.3", "a temporary password", "mistake",
+           (("Password=password, Permanent=True)", "Password=password)"),),
+           "NEW_PASSWORD_REQUIRED challenge"),
+    _first("3.3", "the library's create_user", "shortcut",
+           "    catalogue.create_user(target, api, email, password)\n"
+           "    idp = target.client(\"cognito-idp\")\n"
+           "    return idp.initiate_auth(ClientId=api[\"UserPoolClientId\"], AuthFlow=\"USER_PASSWORD_AUTH\",\n"
+           "                             AuthParameters={\"USERNAME\": email, \"PASSWORD\": password})[\"AuthenticationResult\"][\"IdToken\"]",
+           "write this yourself: catalogue.create_user is the answer"),
     _first("3.3", "the library's signed_in", "shortcut",
            "    return api_lab.signed_in(target, api, email, password)",
            "write this yourself: api_lab.signed_in is the answer"),

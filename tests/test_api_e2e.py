@@ -21,7 +21,7 @@ def journey(request, tmp_path_factory):
     target = connect(request.param)
     try:
         pipeline, outputs = catalogue.deploy_with_pipeline(target, "video", "video-api", progress=False)
-        catalogue.sign_up(target, outputs, EMAIL, PASSWORD)
+        catalogue.create_user(target, outputs, EMAIL, PASSWORD)
         endpoint = catalogue.serve(target, outputs)
         auth = {"Authorization": catalogue.sign_in(target, outputs, EMAIL, PASSWORD)}
         work = tmp_path_factory.mktemp(request.param)

@@ -49,8 +49,8 @@ def api():
     target = connect("local")
     try:
         pipeline, outputs = catalogue.deploy_with_pipeline(target, "video", "video-api", progress=False)
-        catalogue.sign_up(target, outputs, EMAIL, PASSWORD)
-        catalogue.sign_up(target, outputs, OTHER_EMAIL, OTHER_PASSWORD)
+        catalogue.create_user(target, outputs, EMAIL, PASSWORD)
+        catalogue.create_user(target, outputs, OTHER_EMAIL, OTHER_PASSWORD)
         table = target.resource("dynamodb").Table(pipeline["VideosTableName"])
         for index in range(5):
             table.put_item(Item=video_item(f"all-{index}", ["1080p", "720p", "480p"]))
@@ -220,8 +220,8 @@ def test_curl_gets_the_same_answers(api):
     (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": 1, "owner": "x"}), "Unknown field(s): owner"),
     (json.dumps({"filename": "a.mp4", "contentType": "image/png", "size": 1}), "contentType must be one of"),
     (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": True}), "size must be"),
-    (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": 500 * 1024 * 1024 + 1}),
-     "over the upload limit of 524288000 bytes"),
+    (json.dumps({"filename": "a.mp4", "contentType": "video/mp4", "size": 50 * 1024 * 1024 + 1}),
+     "over the upload limit of 52428800 bytes"),
     ("", "not valid JSON"),
     ("null", "must be a JSON object"),
     (json.dumps({"filename": "a.mp4", "contentType": ["video/mp4"], "size": 1}), "contentType must be one of"),
@@ -287,7 +287,7 @@ def test_a_token_from_another_user_pool_gets_401(api):
     client = idp.create_user_pool_client(UserPoolId=pool, ClientName="web",
                                          ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
     other = {"UserPoolId": pool, "UserPoolClientId": client}
-    catalogue.sign_up(api.target, other, EMAIL, PASSWORD)
+    catalogue.create_user(api.target, other, EMAIL, PASSWORD)
     token = catalogue.sign_in(api.target, other, EMAIL, PASSWORD)
     response = requests.get(f"{api.url}/videos", headers={"Authorization": token}, timeout=10)
     assert (response.status_code, response.json()) == (401, {"message": "Unauthorized"})
@@ -331,3 +331,14 @@ def test_the_api_keeps_its_openapi_contract(case, api):
     case.call_and_validate(base_url=api.url, headers=api.auth, timeout=30,
                            checks=[not_a_server_error, status_code_conformance, content_type_conformance,
                                    response_schema_conformance])
+
+
+def test_nobody_signs_themselves_up(api):
+    """Only the pool's administrator adds users: SignUp is refused, so the app client's id is no way in."""
+    idp = api.target.client("cognito-idp")
+    with pytest.raises(idp.exceptions.NotAuthorizedException, match="SignUp is not permitted"):
+        idp.sign_up(ClientId=api.outputs["UserPoolClientId"], Username="mallory@example.com",
+                    Password="Self-Made-Pass-99", UserAttributes=[{"Name": "email", "Value": "mallory@example.com"}])
+    user = idp.admin_get_user(UserPoolId=api.outputs["UserPoolId"], Username=EMAIL)
+    assert user["UserStatus"] == "CONFIRMED"
+    assert {"Name": "email_verified", "Value": "true"} in user["UserAttributes"]

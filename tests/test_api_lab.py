@@ -49,3 +49,44 @@ def test_a_stubbed_part_leaves_the_reference_and_fails_its_check(tmp_path):
 def test_a_part_must_define_its_functions(tmp_path):
     with pytest.raises(ValueError, match="missing delete_video"):
         ApiWorkspace(tmp_path).save("routes", "def get_video(id):\n    return {}\n")
+
+
+def test_after_a_kernel_restart_a_cell_says_which_cell_to_run_instead_of_a_traceback(tmp_path, monkeypatch):
+    """#12: lab 3's cells that use `api`, `URL` or `AUTH` once the kernel forgot them."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.chdir(tmp_path)
+    shell = InteractiveShell.instance()
+    shown = []
+    monkeypatch.setattr(shell, "_showtraceback", lambda etype, value, stb: shown.append(stb))
+    try:
+        shell.run_line_magic("load_ext", "serverless_workbook.workspaces.api_lab")
+        result = shell.run_cell('requests_get(f"{URL}/videos")')
+        assert isinstance(result.error_in_exec, NameError)  # the cell still fails, so "run all" stops there
+        assert shown == [["NameError: name 'requests_get' is not defined. Run the cells above this one first; after "
+                          "a kernel restart, start again from the lab's first cell (a restart forgets every variable, "
+                          "and on the local cloud every deployed stack)."]]
+        shell.run_cell("print(URL)")
+        assert shown[1][0].startswith("NameError: name 'URL' is not defined. It is set by the cell that deploys the "
+                                      "API (\"Now deploy the API\", before exercise 3.3). Run the cells above")
+    finally:
+        shell.set_custom_exc((), None)
+        InteractiveShell.clear_instance()
+
+
+def test_requests_to_records_what_was_asked_even_when_refused():
+    import boto3
+    from botocore.stub import Stubber
+
+    from serverless_workbook.workspaces.api_lab import requests_to
+
+    idp = boto3.client("cognito-idp", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(idp) as stub, requests_to("cognito-idp") as sent:
+        stub.add_client_error("sign_up", "NotAuthorizedException", "SignUp is not permitted for this user pool")
+        with pytest.raises(idp.exceptions.NotAuthorizedException):
+            idp.sign_up(ClientId="client", Username="ada@example.com", Password="p" * 12)
+        stub.add_response("admin_create_user", {})
+        idp.admin_create_user(UserPoolId="eu-west-1_pool", Username="ada@example.com", MessageAction="SUPPRESS")
+    assert sent == {"SignUp": [{"ClientId": "client", "Username": "ada@example.com", "Password": "p" * 12}],
+                    "AdminCreateUser": [{"UserPoolId": "eu-west-1_pool", "Username": "ada@example.com",
+                                         "MessageAction": "SUPPRESS"}]}

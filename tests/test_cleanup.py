@@ -1,13 +1,20 @@
 """python -m serverless_workbook.cleanup on the local cloud, with leftovers planted on purpose."""
 import json
+from pathlib import Path
 
 import pytest
 
 from serverless_workbook import cleanup, stacks
+from serverless_workbook.artifacts import zip_folder
 from serverless_workbook.target import connect
 
 TAGS = {"lab02": [{"Key": stacks.TAG_KEY, "Value": "lab02"}], "lab03": [{"Key": stacks.TAG_KEY, "Value": "lab03"}]}
 QUEUE_TEMPLATE = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:us-east-1:123456789012:q"}]})
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def plant(target, lab):
@@ -33,6 +40,22 @@ def plant(target, lab):
         TableName=f"{lab}-leftover-table", BillingMode="PAY_PER_REQUEST", Tags=tags,
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    iam = target.client("iam")
+    iam.create_role(RoleName=f"{lab}-leftover-role", AssumeRolePolicyDocument=TRUST, Tags=tags)
+    # IAM deletes a role only without policies: one inline, one attached.
+    iam.put_role_policy(RoleName=f"{lab}-leftover-role", PolicyName="inline", PolicyDocument=POLICY)
+    managed = iam.create_policy(PolicyName=f"{lab}-managed", PolicyDocument=POLICY)["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=f"{lab}-leftover-role", PolicyArn=managed)
+
+
+def plant_trial_function(target, name="lab-trial-transcode-video"):
+    """A check's throwaway function interrupted before its clean-up, untagged as older workbooks made them."""
+    iam, lam = target.client("iam"), target.client("lambda")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=POLICY)
+    lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=role,
+                        Code={"ZipFile": zip_folder(ROOT / "functions" / "transcode_video")})
+    target.client("logs").create_log_group(logGroupName=f"/aws/lambda/{name}")
 
 
 @pytest.fixture
@@ -54,7 +77,7 @@ def test_listing_names_everything_of_one_lab_and_deletes_nothing(target, capsys)
     assert "stack lab02-stack" in out and "lab03" not in out
     found = cleanup.find(target, "lab02")
     assert found.stacks == ["lab02-stack"]
-    assert services(found.resources) == ["cognito-idp", "dynamodb", "logs", "s3", "sns", "sqs"]
+    assert services(found.resources) == ["cognito-idp", "dynamodb", "iam", "logs", "s3", "sns", "sqs"]
     assert cleanup.find(target, "lab02") == found  # nothing was deleted
 
 
@@ -66,7 +89,8 @@ def test_yes_deletes_one_lab_and_leaves_the_other(target, capsys):
     assert not cleanup.find(target, "lab02")
     assert target.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"][0]["Name"] == "lab03-users"
     lab03 = cleanup.find(target, "lab03")
-    assert lab03.stacks == ["lab03-stack"] and len(services(lab03.resources)) == 6
+    assert lab03.stacks == ["lab03-stack"] and len(services(lab03.resources)) == 7
+    assert [r["RoleName"] for r in target.client("iam").list_roles()["Roles"]] == ["lab03-leftover-role"]
 
 
 def test_without_a_stack_everything_tagged_goes(target, capsys):
@@ -89,3 +113,63 @@ def test_the_command_line_lists_an_empty_local_cloud(capsys, monkeypatch):
     monkeypatch.delenv("WORKBOOK_TARGET", raising=False)
     assert cleanup.main(["--stack", "lab02"]) == 0
     assert capsys.readouterr().out.endswith("Nothing tagged workbook=lab02 in account 123456789012, region us-east-1.\n")
+
+
+def test_the_checks_throwaway_functions_and_roles_are_found_by_name_and_deleted(target, capsys):
+    plant_trial_function(target)
+    found = cleanup.find(target, "lab-trial")
+    assert found.stacks == [] and found.resources == [
+        "arn:aws:iam::123456789012:role/lab-trial-transcode-video",
+        "arn:aws:lambda:us-east-1:123456789012:function:lab-trial-transcode-video",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/lab-trial-transcode-video:*"]
+    assert not set(found.resources) & set(cleanup.find(target, "lab02").resources)  # one lab's scope is its own
+    assert cleanup.run(target, None, yes=True) == 0
+    assert capsys.readouterr().out.rstrip().endswith("Nothing tagged workbook=<any> is left.")
+    assert target.client("lambda").list_functions()["Functions"] == []
+    assert target.client("iam").list_roles()["Roles"] == []
+    assert target.client("logs").describe_log_groups()["logGroups"] == []
+
+
+def test_create_function_waits_a_bounded_time_for_a_new_role_to_be_assumable():
+    """CreateFunction is repeated while AWS says the new role cannot be assumed yet (IAM propagation)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from serverless_workbook.workspaces import pipeline_lab
+
+    lam = boto3.client("lambda", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    sleeps = []
+    with Stubber(lam) as stub:
+        for _ in range(2):
+            stub.add_client_error("create_function", "InvalidParameterValueException",
+                                  "The role defined for the function cannot be assumed by Lambda.")
+        stub.add_response("create_function", {"FunctionName": "lab-trial-x"})
+        assert pipeline_lab.create_function(lam, sleep=sleeps.append, FunctionName="lab-trial-x", Role="r" * 20,
+                                            Code={"ZipFile": b"zip"})["FunctionName"] == "lab-trial-x"
+        assert sleeps == [pipeline_lab.ROLE_RETRY_S] * 2
+        stub.add_client_error("create_function", "InvalidParameterValueException", "Unsupported runtime")
+        with pytest.raises(lam.exceptions.InvalidParameterValueException, match="Unsupported runtime"):
+            pipeline_lab.create_function(lam, sleep=sleeps.append, FunctionName="lab-trial-x", Role="r" * 20,
+                                         Code={"ZipFile": b"zip"})
+        stub.add_client_error("create_function", "InvalidParameterValueException",
+                              "The role defined for the function cannot be assumed by Lambda.")
+        with pytest.raises(lam.exceptions.InvalidParameterValueException, match="cannot be assumed"):
+            pipeline_lab.create_function(lam, wait_s=0, sleep=sleeps.append, FunctionName="lab-trial-x",
+                                         Role="r" * 20, Code={"ZipFile": b"zip"})
+        assert len(sleeps) == 2  # neither another error nor the wait's end is retried
+
+
+def test_trial_functions_are_tagged_for_the_clean_up(target, tmp_path):
+    from serverless_workbook.workspaces import pipeline_lab
+
+    (tmp_path / "probe").mkdir()
+    (tmp_path / "probe" / "app.py").write_text("def handler(event, context):\n    return 'ok'\n")
+    with pipeline_lab.trial_function(target, tmp_path / "probe", {}) as invoke:
+        assert invoke({}).payload == "ok"
+        assert [cleanup.find(target, "lab-trial").resources[0]] == [
+            "arn:aws:iam::123456789012:role/lab-trial-probe"]
+        function = target.client("lambda").get_function(FunctionName="lab-trial-probe")
+        assert function["Tags"] == {stacks.TAG_KEY: "lab-trial"}
+        tags = target.client("iam").list_role_tags(RoleName="lab-trial-probe")["Tags"]
+        assert tags == [{"Key": stacks.TAG_KEY, "Value": "lab-trial"}]
+    assert not cleanup.find(target, "lab-trial")

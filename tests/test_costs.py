@@ -1,5 +1,7 @@
 """The cost model against figures worked out by hand from the price table."""
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from serverless_workbook.costs import (
     HOURS_PER_MONTH,
@@ -150,3 +152,114 @@ def test_one_lab_run_on_a_real_account_is_priced_from_the_same_table():
     mediaconvert = sum(v for k, v in estimate.items() if k.startswith("MediaConvert"))
     assert mediaconvert == pytest.approx(0.015 + 0.015 + 0.0075)
     assert run_cost(clip_seconds=61)["MediaConvert 1080p"] == pytest.approx(2 * 0.015)
+
+
+# ---------- a notebook's estimate, and the confirmation before the first real deploy ----------
+
+def test_a_notebooks_estimate_is_priced_in_its_region_or_bounded_outside_it():
+    from types import SimpleNamespace
+
+    from serverless_workbook.costs import OTHER_REGION_BOUND, notebook_estimate
+
+    def aws(region):
+        return SimpleNamespace(is_local=False, region=region)
+
+    home = notebook_estimate("lab03-pipeline", aws("us-east-1"))
+    # 3 videos x (1080p and 720p HD at $0.015 + 480p SD at $0.0075, a whole minute each) + under a cent.
+    assert home.at_table_prices == pytest.approx(3 * 0.0375 + 0.01) and home.bound == home.at_table_prices
+    assert "lab 3" in str(home) and str(home).endswith("at us-east-1 prices (2026-09).")
+    away = notebook_estimate("lab03-api", aws("eu-west-1"))
+    assert away.bound == pytest.approx(home.at_table_prices * OTHER_REGION_BOUND)
+    assert "knows only us-east-1's prices; in eu-west-1 count on at most 2x: $0.24" in str(away)
+    assert notebook_estimate("pattern-fan-out", aws("us-east-1")).videos == 1
+    # On the local cloud nothing is billed, and the text does not depend on the region it is given.
+    local = [str(notebook_estimate("lab03-pipeline", SimpleNamespace(is_local=True, region=region)))
+             for region in ("us-east-1", "eu-west-1")]
+    assert local[0] == local[1] and local[0].endswith(
+        "at us-east-1 prices (2026-09); in another region count on at most 2x ($0.24). The local cloud bills nothing.")
+
+
+def test_the_pipelines_outputs_are_the_ones_priced():
+    from serverless_workbook.costs import PIPELINE_OUTPUT_HEIGHTS
+    from serverless_workbook.workspaces.pipeline_run import BOOK_RENDITIONS
+
+    assert PIPELINE_OUTPUT_HEIGHTS == tuple(height for _, height, _ in BOOK_RENDITIONS.values())
+
+
+class _NoCalls:
+    """An AWS target whose every client is a botocore Stubber expecting no call: any request fails the test."""
+
+    is_local, account_id, region, name = False, "111122223333", "eu-west-1", "aws"
+
+    def __init__(self):
+        self.stubs = []
+        self._session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=self.region)
+
+    def client(self, service, **kwargs):
+        client = self._session.client(service, **kwargs)
+        self.stubs.append(Stubber(client))
+        self.stubs[-1].activate()
+        return client
+
+
+@pytest.fixture
+def unconfirmed(monkeypatch):
+    from serverless_workbook import costs
+
+    monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
+    monkeypatch.setattr(costs, "_confirmed", set())
+    return _NoCalls()
+
+
+def test_the_first_real_deploy_asks_for_confirmation_before_any_request(unconfirmed):
+    from serverless_workbook import costs, stacks
+    from serverless_workbook.workspaces import catalogue
+
+    with pytest.raises(costs.CostsNotConfirmed) as refused:
+        stacks.deploy(unconfirmed, "lab03-pipeline", catalogue.PIPELINE_TEMPLATE, code=catalogue.PIPELINE_CODE)
+    message = str(refused.value)
+    assert "Estimated cost of lab 3 on AWS" in message and "in eu-west-1 count on at most 2x" in message
+    assert "Nothing has been created yet" in message and "costs.confirm(target)" in message
+    assert "WORKBOOK_CONFIRM_COSTS=yes" in message
+    assert unconfirmed.stubs == []  # not even a client was made
+
+
+def test_confirming_in_the_kernel_or_the_environment_lets_deploys_through(unconfirmed, monkeypatch, capsys):
+    from serverless_workbook import costs
+
+    costs.confirm(unconfirmed)
+    assert capsys.readouterr().out == "Confirmed: this kernel may deploy to AWS in eu-west-1.\n"
+    costs.require_confirmation(unconfirmed, "lab03-api")
+    monkeypatch.setattr(costs, "_confirmed", set())
+    monkeypatch.setenv(costs.CONFIRM_VARIABLE, "no")
+    with pytest.raises(costs.CostsNotConfirmed):
+        costs.require_confirmation(unconfirmed, "lab03-api")
+    monkeypatch.setenv(costs.CONFIRM_VARIABLE, "yes")
+    costs.require_confirmation(unconfirmed, "lab03-api")
+
+
+def test_the_local_cloud_never_asks(monkeypatch):
+    from types import SimpleNamespace
+
+    from serverless_workbook import costs
+
+    monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
+    monkeypatch.setattr(costs, "_confirmed", set())
+    costs.require_confirmation(SimpleNamespace(is_local=True), "lab03-pipeline")
+
+
+def test_a_bucket_or_a_throwaway_function_made_outside_a_stack_asks_too(unconfirmed, tmp_path):
+    """Chapter 2's push-versus-poll experiment makes a bucket and a function before its first stack."""
+    from serverless_workbook import costs
+    from serverless_workbook.target import Target
+    from serverless_workbook.workspaces import pipeline_lab
+
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="eu-west-1")
+    aws = Target("aws", "111122223333", "eu-west-1", session)
+    with pytest.raises(costs.CostsNotConfirmed, match="Estimated cost of chapter 2 on AWS: at most 3 short videos"):
+        aws.create_bucket("ch2-push-vs-poll-0a1b2c3d4e5f")
+    (tmp_path / "probe").mkdir()
+    with pytest.raises(costs.CostsNotConfirmed, match="the notebook that creates lab-trial-probe on AWS: at most 1 "
+                                                      "short video transcoded"):
+        with pipeline_lab.trial_function(unconfirmed, tmp_path / "probe", {}):
+            pass

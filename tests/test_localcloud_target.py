@@ -53,7 +53,7 @@ def test_unknown_target_is_refused(monkeypatch):
 def test_aws_with_a_different_account_is_refused_before_anything_is_created(monkeypatch):
     monkeypatch.setenv(TARGET_VARIABLE, "aws")
     monkeypatch.setenv(ACCOUNT_VARIABLE, "999999999999")
-    with pytest.raises(TargetError, match="belong to account 123456789012, but WORKBOOK_AWS_ACCOUNT_ID=999999999999"):
+    with pytest.raises(TargetError, match=r"belong to account \*{8}9012, but WORKBOOK_AWS_ACCOUNT_ID names \*{8}9999"):
         connect()
 
 
@@ -64,7 +64,7 @@ def test_aws_with_the_matching_account_is_accepted(monkeypatch, capsys):
     monkeypatch.setenv("WORKBOOK_AWS_REGION", "eu-west-1")
     target = connect()
     assert not target.is_local and target.endpoint_url is None
-    assert capsys.readouterr().out == "Target: AWS | account 123456789012 | region eu-west-1\n"
+    assert capsys.readouterr().out == "Target: AWS | account ********9012 | region eu-west-1\n"
 
 
 def test_the_local_server_takes_the_region_and_account_it_is_given(monkeypatch, capsys):
@@ -99,3 +99,34 @@ def test_aws_in_a_region_without_mediaconvert_is_refused(monkeypatch):
     monkeypatch.setenv("WORKBOOK_AWS_REGION", "il-central-1")
     with pytest.raises(TargetError, match="MediaConvert, which labs 2 and 3 use, is not offered in il-central-1"):
         connect()
+
+
+def test_a_real_accounts_id_is_masked_in_what_a_notebook_prints_and_displays(monkeypatch):
+    """A learner who commits an executed notebook must not publish the account id: stdout, stderr and
+    displayed values (an ARN in a dict, a bucket name) show only its last four digits."""
+    import io
+    import sys
+    from types import SimpleNamespace
+
+    from serverless_workbook.target import mask_outputs
+
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    errors = []
+    shell = SimpleNamespace(display_formatter=SimpleNamespace(
+        format=lambda obj, include=None, exclude=None: ({"text/plain": repr(obj), "image/png": b"123456789012"}, {})),
+        _showtraceback=lambda etype, evalue, stb: errors.append((etype, str(evalue), stb)))
+    mask_outputs(shell, "123456789012")
+    mask_outputs(shell, "123456789012")  # a second connect() in the same kernel wraps nothing twice
+    print("arn:aws:s3:::lab03-pipeline-uploads-123456789012")
+    print("account 123456789012", file=sys.stderr)
+    data, _ = shell.display_formatter.format({"queue": "https://sqs.eu-west-1.amazonaws.com/123456789012/q"})
+    assert out.getvalue() == "arn:aws:s3:::lab03-pipeline-uploads-********9012\n"
+    assert err.getvalue() == "account ********9012\n"
+    assert data == {"text/plain": "{'queue': 'https://sqs.eu-west-1.amazonaws.com/********9012/q'}",
+                    "image/png": b"123456789012"}
+    shell._showtraceback(RuntimeError, RuntimeError("arn:aws:iam::123456789012:role/x failed"),
+                         ["RuntimeError: arn:aws:iam::123456789012:role/x failed"])
+    assert errors == [(RuntimeError, "arn:aws:iam::********9012:role/x failed",
+                       ["RuntimeError: arn:aws:iam::********9012:role/x failed"])]

@@ -72,7 +72,7 @@ def test_the_failed_job_rule_matches_only_this_stacks_failed_jobs(resources):
 
     pattern = resources["FailedJobRule"]["Properties"]["EventPattern"]
     [marker] = pattern["detail"]["userMetadata"]["transcodedBucket"]
-    assert marker == {"Fn::Sub": "${AWS::StackName}-transcoded-${AWS::AccountId}"}
+    assert marker == {"Fn::Sub": "${AWS::StackName}-transcoded-${BucketSuffix}"}
     pattern["detail"]["userMetadata"]["transcodedBucket"] = ["video-transcoded-123456789012"]
 
     with mock_aws():

@@ -137,7 +137,7 @@ def test_a_failing_update_is_rolled_back_and_the_data_stays(lab, capsys):
 
 def test_an_update_that_would_replace_a_bucket_with_data_is_refused(lab):
     target, session, code, _, work = lab
-    text = TEMPLATE.read_text().replace("-uploads-${AWS::AccountId}", "-inbox-${AWS::AccountId}")
+    text = TEMPLATE.read_text().replace("-uploads-${BucketSuffix}", "-inbox-${BucketSuffix}")
     renamed = write_template(work, text, "renamed.yaml")
     before = target.client("cloudformation").get_template(StackName=STACK)["TemplateBody"]
     with pytest.raises(stacks.DataAtRisk, match=r"replace UploadBucket .*replace_data=True"):

@@ -7,12 +7,13 @@ One module per gap, like moto's one package per service:
 - mediaconvert (+ mediaconvert_settings, transcoder): MediaConvert on real ffmpeg;
 - cloudformation: the template parts moto's CloudFormation ignores or skips;
 - cloudformation_types: resource types it lacks (Cognito, API Gateway authorizers);
+- cognito: SignUp refused where only the pool's administrator may add users;
 - stepfunctions: state machines that execute, from the API or a template;
 - apigateway: the deployed REST API served over HTTP, with its Cognito authorizer;
 - public_parameters: AWS's public SSM parameter for the Powertools layer, which templates resolve;
 - server: moto as an HTTP server, for the same flow over endpoint URLs.
 """
-from . import cloudformation_types, lambda_runtime, mediaconvert, sqs_poller, stepfunctions
+from . import cloudformation_types, cognito, lambda_runtime, mediaconvert, sqs_poller, stepfunctions
 
 
 def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -> mediaconvert.JobStore:
@@ -24,12 +25,14 @@ def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -
     sqs_poller.install()
     # Added to moto's type map for good: a registered type is inert until a template uses it.
     cloudformation_types.install()
+    cognito.install()
     stepfunctions.install(endpoint_url)
     return mediaconvert.install()
 
 
 def uninstall() -> None:
     sqs_poller.uninstall()
+    cognito.uninstall()
     lambda_runtime.uninstall()
     stepfunctions.uninstall()
     mediaconvert.uninstall()

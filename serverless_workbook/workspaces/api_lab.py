@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import requests
+from botocore.client import BaseClient
 
 from .. import stacks
 from . import catalogue
@@ -102,10 +103,10 @@ def deploy_api(target: Any, stack_name: str, pipeline: dict[str, str], code: Pat
 
 
 def signed_in(target: Any, api: dict[str, str], email: str, password: str) -> str:
-    """The user's ID token, signing them up first if the pool does not know them yet."""
+    """The user's ID token, creating the user first if the pool does not know them yet."""
     idp = target.client("cognito-idp")
     with contextlib.suppress(idp.exceptions.UsernameExistsException):
-        catalogue.sign_up(target, api, email, password)
+        catalogue.create_user(target, api, email, password)
     return catalogue.sign_in(target, api, email, password)
 
 
@@ -125,7 +126,7 @@ def trial_api(target: Any, pipeline: dict[str, str], part: str) -> Iterator[tupl
 
 
 def as_user(target: Any, user: tuple[str, str]) -> dict[str, str]:
-    """Auth headers of `user` (email, password) on the checks' API, signing them up if needed."""
+    """Auth headers of `user` (email, password) on the checks' API, creating them if needed."""
     return {"Authorization": signed_in(target, stacks.outputs(target, CHECK_STACK), *user)}
 
 
@@ -192,6 +193,28 @@ def uploaded_video(target: Any, pipeline: dict[str, str], url: str, auth: dict[s
     return request_upload(url, auth, clip, filename)["videoId"]
 
 
+@contextlib.contextmanager
+def requests_to(service: str) -> Iterator[dict[str, list[dict[str, Any]]]]:
+    """The requests any boto3 client sends to `service` while open: operation name -> each call's parameters.
+
+    Recorded before they are sent, so a request AWS refuses counts too; the check reads what the learner
+    asked for (MessageAction, Permanent), which the local cloud would accept either way.
+    """
+    sent: dict[str, list[dict[str, Any]]] = {}
+    original = BaseClient._make_api_call
+
+    def recording(client: BaseClient, operation: str, parameters: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == service:
+            sent.setdefault(operation, []).append(dict(parameters))
+        return original(client, operation, parameters)
+
+    BaseClient._make_api_call = recording
+    try:
+        yield sent
+    finally:
+        BaseClient._make_api_call = original
+
+
 def error_message(response: requests.Response) -> str:
     """What an error response says: Powertools puts it in "message"."""
     try:
@@ -202,6 +225,32 @@ def error_message(response: requests.Response) -> str:
 
 workspace = ApiWorkspace(Path.cwd() / "workspace")
 
+# The lab's names that cells after the one defining them use, and that one: a kernel restart forgets them all,
+# and a cell run then should say where to start again rather than end in a NameError traceback.
+DEFINED_BY = {
+    **dict.fromkeys(("target", "pipeline", "CLIP", "WORK", "PIPELINE_STACK", "API_STACK"), "the lab's first cell"),
+    **dict.fromkeys(("api", "endpoint", "URL"), "the cell that deploys the API (\"Now deploy the API\", before "
+                                                 "exercise 3.3)"),
+    **dict.fromkeys(("EMAIL", "PASSWORD", "sign_in"), "exercise 3.3's code cell"),
+    "AUTH": "the cell after exercise 3.3's check (it signs you in)",
+    **dict.fromkeys(("FILENAME", "upload"), "exercise 3.4's code cell"),
+    "VIDEO_ID": "the cell after exercise 3.4's check (it waits for the pipeline)",
+}
+
+
+def missing_name(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+    """IPython's custom handler for NameError in the lab: one line saying which cell to run, no traceback.
+
+    Shown here: the IPython this workbook pins (8.x) drops the traceback a custom handler returns, and the
+    kernel reports the error it is shown (the cell still fails, so "Run All" stops there).
+    """
+    name = getattr(value, "name", None)
+    where = f" It is set by {DEFINED_BY[name]}." if name in DEFINED_BY else ""
+    shell._showtraceback(etype, value, [
+        f"{etype.__name__}: {value}.{where} Run the cells above this one first; after a kernel restart, start "
+        "again from the lab's first cell (a restart forgets every variable, and on the local cloud every deployed "
+        "stack)."])
+
 
 def load_ipython_extension(ipython: Any) -> None:
     global workspace
@@ -211,4 +260,5 @@ def load_ipython_extension(ipython: Any) -> None:
         print(workspace.save(line.strip(), cell))
 
     ipython.register_magic_function(api_part, "cell", "api_part")
+    ipython.set_custom_exc((NameError,), missing_name)
 

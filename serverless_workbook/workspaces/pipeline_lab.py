@@ -25,8 +25,9 @@ import yaml
 
 from ..lab_format import STUB, without_markers
 from ..localcloud.cloudformation import load_template
+from .. import costs
 from ..artifacts import zip_folder
-from ..stacks import empty_bucket
+from ..stacks import TAG_KEY, empty_bucket
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -155,9 +156,38 @@ def lint(template: dict[str, Any]) -> list[str]:
     return [f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW"]
 
 
-# What AWSLambdaBasicExecutionRole grants, inline: moto does not load AWS managed policies.
-LOGS_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]})
+# Throwaway functions are named, and tagged, so that the clean-up finds them even when a check was interrupted.
+TRIAL_PREFIX = "lab-trial-"
+TRIAL_TAG = "lab-trial"
+# IAM is eventually consistent: for some seconds after CreateRole, Lambda may not yet be able to assume the role,
+# and CreateFunction fails with InvalidParameterValueException "The role defined for the function cannot be
+# assumed by Lambda" (IAM User Guide, "Changes that I make are not always immediately visible":
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+# The call is repeated for a bounded time; any other error, or the same one after that, is raised.
+ROLE_PROPAGATION_S = 60
+ROLE_RETRY_S = 3
+
+
+def _logs_policy(target: Any, name: str) -> str:
+    """What AWSLambdaBasicExecutionRole grants (moto does not load AWS managed policies), for this function's
+    log group only."""
+    group = f"arn:aws:logs:{target.region}:{target.account_id}:log-group:/aws/lambda/{name}"
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": group},
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{group}:*"}]})
+
+
+def create_function(lam: Any, wait_s: float = ROLE_PROPAGATION_S, sleep: Any = time.sleep,
+                    **parameters: Any) -> dict[str, Any]:
+    """lam.create_function(**parameters), repeated while its new role is not yet assumable (up to wait_s)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return lam.create_function(**parameters)
+        except lam.exceptions.InvalidParameterValueException as error:
+            if "cannot be assumed by Lambda" not in str(error) or time.monotonic() >= deadline:
+                raise
+            sleep(ROLE_RETRY_S)
 
 
 @contextlib.contextmanager
@@ -165,7 +195,8 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
                    handler: str = "app.handler") -> Iterator[Any]:
     """Deploy a handler folder as a throwaway Lambda function; yield invoke(event) -> (payload, error, log)."""
     iam, lam = target.client("iam"), target.client("lambda")
-    name = f"lab-trial-{folder.name.replace('_', '-')}"
+    name = f"{TRIAL_PREFIX}{folder.name.replace('_', '-')}"
+    costs.require_confirmation(target, name)
     # A check interrupted before its clean-up leaves these behind; running it again starts afresh.
     with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
         lam.delete_function(FunctionName=name)
@@ -173,16 +204,17 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
         iam.delete_role_policy(RoleName=name, PolicyName="logs")
     with contextlib.suppress(iam.exceptions.NoSuchEntityException):
         iam.delete_role(RoleName=name)
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+    role = iam.create_role(RoleName=name, Tags=[{"Key": TAG_KEY, "Value": TRIAL_TAG}],
+                           AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
     }))["Role"]["Arn"]
     # Without it, AWS runs the function but drops its logs, and the checks read the logs.
-    iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=LOGS_POLICY)
+    iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=_logs_policy(target, name))
     try:
-        lam.create_function(FunctionName=name, Runtime="python3.12", Handler=handler, Role=role,
-                            Code={"ZipFile": zip_folder(folder)}, Timeout=timeout,
-                            Environment={"Variables": environment})
+        create_function(lam, FunctionName=name, Runtime="python3.12", Handler=handler, Role=role,
+                        Code={"ZipFile": zip_folder(folder)}, Timeout=timeout, Tags={TAG_KEY: TRIAL_TAG},
+                        Environment={"Variables": environment})
         try:
             yield lambda event: _invoke(lam, name, event)
         finally:

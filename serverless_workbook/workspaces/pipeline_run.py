@@ -11,7 +11,6 @@ import atexit
 import datetime
 import functools
 import json
-import math
 import posixpath
 import re
 import time
@@ -25,8 +24,7 @@ from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
-from .. import stacks
-from ..costs import PRICES
+from .. import costs, stacks
 
 # The book's three MP4 outputs: NameModifier -> (width, height, video bitrate).
 BOOK_RENDITIONS = {
@@ -200,10 +198,9 @@ def run_cost(clip_seconds: float) -> dict[str, float]:
     Each output is counted as at least one whole minute, so the estimate errs high. Lambda,
     S3, DynamoDB, SNS and SQS for a handful of requests and a few MB come to well under a cent.
     """
-    minutes = max(1, math.ceil(clip_seconds / 60))
-    cost = {f"MediaConvert {m[1:]}": minutes * PRICES.mediaconvert_per_output_minute["HD" if h >= 720 else "SD"]
-            for m, (_, h, _) in BOOK_RENDITIONS.items()}
-    cost["Lambda, S3, DynamoDB, SNS, SQS (under)"] = 0.01
+    by_height = costs.transcode_cost(clip_seconds, tuple(h for _, h, _ in BOOK_RENDITIONS.values()))
+    cost = {f"MediaConvert {m[1:]}": by_height[h] for m, (_, h, _) in BOOK_RENDITIONS.items()}
+    cost["Lambda, S3, DynamoDB, SNS, SQS (under)"] = costs.OTHER_SERVICES_BOUND
     return cost
 
 

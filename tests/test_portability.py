@@ -9,6 +9,7 @@ notebooks print, and is what the test command uses.
 import hashlib
 import json
 import re
+import subprocess
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -91,8 +92,17 @@ def test_the_test_command_runs_every_notebook_as_another_machine():
     pytest_lines = [line for line in recipe.splitlines() if "pytest" in line]
     assert _make_variable("ANOTHER_MACHINE") == [f"{media.ENCODE_PROFILE_VARIABLE}=another-machine"]
     assert pytest_lines and all(line.lstrip().startswith("$(ANOTHER_MACHINE) ") for line in pytest_lines)
-    assert any("tests chapters $(OTHER_SOLUTIONS)" in line for line in pytest_lines)
+    assert any("tests $(IN_KERNEL_NOTEBOOKS)" in line for line in pytest_lines)
     assert any("IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg" in line and "$(MEDIA_NOTEBOOKS)" in line for line in pytest_lines)
+    assert recipe.rstrip().endswith("scripts/check_pythons.sh"), "make test ends with the other Pythons' subsets"
+
+
+def test_every_notebook_is_compared_in_one_session_or_the_other():
+    notebooks = {str(path.relative_to(ROOT)) for path in [*ROOT.glob("chapters/*.ipynb"), *ROOT.glob("solutions/*.ipynb")]}
+    printed = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "-f", "Makefile", "-f", "-",
+                              "show"], input="show:\n\t@echo $(IN_KERNEL_NOTEBOOKS) $(MEDIA_NOTEBOOKS)\n",
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert notebooks <= set(printed), f"not run by make test: {sorted(notebooks - set(printed))}"
 
 
 def _make_variable(name: str) -> list[str]:

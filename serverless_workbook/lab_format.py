@@ -7,6 +7,7 @@ answer with nbgrader's markers; the cell that checks it carries
 """
 from __future__ import annotations
 
+import ast
 import re
 
 from nbformat import NotebookNode
@@ -47,3 +48,8 @@ def points_of(cell: NotebookNode) -> int:
 def check_ids(nb: NotebookNode) -> list[str]:
     """Exercise ids in the order their checks appear."""
     return [check_of(c) for c in nb.cells if check_of(c)]
+
+
+def top_level_functions(source: str) -> dict[str, ast.FunctionDef]:
+    """The functions a cell or handler file defines at its top level, by name."""
+    return {node.name: node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}

@@ -11,7 +11,6 @@ deploys and the exercises after a skipped one still work.
 """
 from __future__ import annotations
 
-import ast
 import contextlib
 import shutil
 from pathlib import Path
@@ -22,7 +21,7 @@ from botocore.client import BaseClient
 
 from .. import stacks
 from . import catalogue
-from ..lab_format import STUB, without_markers
+from ..lab_format import STUB, top_level_functions, without_markers
 from .pipeline_lab import NotSaved
 from ..localcloud.cloudformation import physical_ids
 
@@ -38,10 +37,6 @@ CHECK_USER = ("checker@example.com", "Check-Password-42")
 OTHER_USER = ("someone-else@example.com", "Other-Password-42")
 
 
-def _functions(source: str) -> dict[str, ast.FunctionDef]:
-    return {node.name: node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
-
-
 class ApiWorkspace:
     """The learner's parts of the API function; git ignores the folder."""
 
@@ -55,7 +50,7 @@ class ApiWorkspace:
         if name not in PARTS:
             raise ValueError(f"No API part named {name!r}; choose one of {sorted(PARTS)}")
         source = without_markers(source)
-        missing = [f for f in PARTS[name] if f not in _functions(source)]
+        missing = [f for f in PARTS[name] if f not in top_level_functions(source)]
         if missing:
             raise ValueError(f"The {name} part must define {', '.join(PARTS[name])}; missing {', '.join(missing)}")
         self.parts.pop(name, None)
@@ -75,11 +70,11 @@ class ApiWorkspace:
             raise NotSaved(f"run the %%api_part {only} cell first")
         reference = (REFERENCE / "app.py").read_text()
         lines = reference.splitlines()
-        originals = _functions(reference)
+        originals = top_level_functions(reference)
         replacements = []
         for name, source in self.parts.items():
             if only in (None, name):
-                learner, learner_lines = _functions(source), source.splitlines()
+                learner, learner_lines = top_level_functions(source), source.splitlines()
                 for function in PARTS[name]:
                     mine = learner[function]
                     # From the def line on: the reference's decorators stay, and route the learner's function.

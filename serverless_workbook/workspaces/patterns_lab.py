@@ -11,7 +11,6 @@ can run again.
 """
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
 import shutil
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .. import stacks
-from ..lab_format import STUB, without_markers
+from ..lab_format import STUB, top_level_functions, without_markers
 from .pipeline_lab import FUNCTIONS, NotSaved
 
 TEMPLATES = FUNCTIONS.parent / "templates"
@@ -119,10 +118,6 @@ def topic_may_send(policy: dict[str, Any], queue_arn: str, topic_arn: str) -> bo
     return False
 
 
-def _functions(source: str) -> dict[str, ast.FunctionDef]:
-    return {node.name: node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
-
-
 class HandlerWorkspace:
     """The learner's handler cells; each handler replaces the reference's in a copy of its folder (git ignores it)."""
 
@@ -134,7 +129,7 @@ class HandlerWorkspace:
         if name not in PARTS:
             raise ValueError(f"No handler part named {name!r}; choose one of {', '.join(PARTS)}")
         source = without_markers(source)
-        if "handler" not in _functions(source):
+        if "handler" not in top_level_functions(source):
             raise ValueError(f"The {name} part must define handler(event, context)")
         self.cells[name] = source
         if STUB.search(source):
@@ -154,7 +149,7 @@ class HandlerWorkspace:
         """A copy of functions/<name>/ whose app.py has the learner's handler in place of the reference's."""
         cell = self.source(name)
         reference = (FUNCTIONS / name / "app.py").read_text()
-        original = _functions(reference)["handler"]
+        original = top_level_functions(reference)["handler"]
         lines = reference.splitlines()
         # The whole cell (the handler and any helper or import beside it) takes the reference handler's place.
         lines[original.lineno - 1:original.end_lineno] = cell.splitlines()

@@ -22,11 +22,11 @@ lab:
 # the second session only: the lab tests run them in the kernel's local cloud
 # (every check, every trial); so is chapter 5, which always runs on moto's
 # server. Last, setup and a quick subset under every other supported Python.
+COMPARED_ON_THE_SERVER_ONLY := chapters/05-parallel-computing.ipynb solutions/lab02-video-pipeline.ipynb \
+	solutions/lab03-video-api.ipynb solutions/lab05-parallel-encode.ipynb
 MEDIA_NOTEBOOKS := chapters/02-event-driven-pipeline.ipynb chapters/03-serverless-api.ipynb \
-	chapters/05-parallel-computing.ipynb solutions/lab02-video-pipeline.ipynb solutions/lab03-video-api.ipynb \
-	solutions/lab05-parallel-encode.ipynb
-IN_KERNEL_NOTEBOOKS := $(filter-out chapters/05-parallel-computing.ipynb solutions/lab02-video-pipeline.ipynb \
-	solutions/lab03-video-api.ipynb solutions/lab05-parallel-encode.ipynb,$(wildcard chapters/*.ipynb solutions/*.ipynb))
+	$(COMPARED_ON_THE_SERVER_ONLY)
+IN_KERNEL_NOTEBOOKS := $(filter-out $(COMPARED_ON_THE_SERVER_ONLY),$(wildcard chapters/*.ipynb solutions/*.ipynb))
 ANOTHER_MACHINE := WORKBOOK_ENCODE_PROFILE=another-machine
 AWS_SHAPED := WORKBOOK_TARGET=local-server WORKBOOK_AWS_REGION=eu-west-1 MOTO_ACCOUNT_ID=210987654321
 test:

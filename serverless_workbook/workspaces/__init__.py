@@ -5,7 +5,20 @@
     api_lab         lab 3: route handlers written in cells, spliced into the catalogue API
     catalogue       the catalogue API over the pipeline (chapter 3, lab 3): deploy, sign users in, call it
     patterns_lab    lab 4: the chapter 4 pattern stacks for the checks, handlers written in cells
+    parallel_lab    lab 5: the parallel-encode handlers and state machine written in cells
 
 The general machinery they stand on (target, stacks, media, grading, the local
 cloud) stays one level up in ``serverless_workbook``.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+def register_saving_magics(ipython: Any, **saves: Callable[[str, str], str]) -> None:
+    """Cell magics named after `saves`' keys: each passes its line (stripped) and its cell to the save
+    function and prints what that answers (where the cell went)."""
+    for name, save in saves.items():
+        def magic(line: str, cell: str, save: Callable[[str, str], str] = save) -> None:
+            print(save(line.strip(), cell))
+        ipython.register_magic_function(magic, "cell", name)

@@ -21,6 +21,7 @@ from botocore.client import BaseClient
 
 from .. import stacks
 from . import catalogue
+from . import register_saving_magics
 from ..lab_format import STUB, top_level_functions, without_markers
 from .pipeline_lab import NotSaved
 from ..localcloud.cloudformation import physical_ids
@@ -250,10 +251,6 @@ def missing_name(shell: Any, etype: type, value: BaseException, tb: Any, tb_offs
 def load_ipython_extension(ipython: Any) -> None:
     global workspace
     workspace = ApiWorkspace(Path.cwd() / "workspace")
-
-    def api_part(line: str, cell: str) -> None:
-        print(workspace.save(line.strip(), cell))
-
-    ipython.register_magic_function(api_part, "cell", "api_part")
+    register_saving_magics(ipython, api_part=workspace.save)
     ipython.set_custom_exc((NameError,), missing_name)
 

@@ -28,6 +28,7 @@ from ..localcloud.cloudformation import load_template
 from ..localcloud.stepfunctions import definition as substituted
 from ..stacks import empty_bucket
 from ..target import TARGET_VARIABLE, connect
+from . import register_saving_magics
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions" / "parallel_encode"
@@ -303,12 +304,5 @@ workspace = Workspace(Path.cwd() / "workspace")
 def load_ipython_extension(ipython: Any) -> None:
     global workspace
     workspace = Workspace(Path.cwd() / "workspace")
-
-    def handler(line: str, cell: str) -> None:
-        print(workspace.save_handler(line.strip(), cell))
-
-    def state_machine(line: str, cell: str) -> None:
-        print(workspace.save_definition(cell))
-
-    ipython.register_magic_function(handler, "cell", "handler")
-    ipython.register_magic_function(state_machine, "cell", "state_machine")
+    register_saving_magics(ipython, handler=workspace.save_handler,
+                           state_machine=lambda _line, cell: workspace.save_definition(cell))

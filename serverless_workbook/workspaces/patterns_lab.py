@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .. import stacks
+from . import register_saving_magics
 from ..lab_format import STUB, top_level_functions, without_markers
 from .pipeline_lab import FUNCTIONS, NotSaved
 
@@ -166,8 +167,4 @@ workspace = HandlerWorkspace(Path.cwd() / "workspace")
 def load_ipython_extension(ipython: Any) -> None:
     global workspace
     workspace = HandlerWorkspace(Path.cwd() / "workspace")
-
-    def handler_part(line: str, cell: str) -> None:
-        print(workspace.save(line.strip(), cell))
-
-    ipython.register_magic_function(handler_part, "cell", "handler_part")
+    register_saving_magics(ipython, handler_part=workspace.save)

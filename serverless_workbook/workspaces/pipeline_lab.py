@@ -28,6 +28,7 @@ from ..localcloud.cloudformation import load_template
 from .. import costs
 from ..artifacts import zip_folder
 from ..stacks import TAG_KEY, empty_bucket
+from . import register_saving_magics
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -351,12 +352,4 @@ workspace = Workspace(Path.cwd() / "workspace")
 def load_ipython_extension(ipython: Any) -> None:
     global workspace
     workspace = Workspace(Path.cwd() / "workspace")
-
-    def handler(line: str, cell: str) -> None:
-        print(workspace.save_handler(line.strip(), cell))
-
-    def template_part(line: str, cell: str) -> None:
-        print(workspace.save_part(line.strip(), cell))
-
-    ipython.register_magic_function(handler, "cell", "handler")
-    ipython.register_magic_function(template_part, "cell", "template_part")
+    register_saving_magics(ipython, handler=workspace.save_handler, template_part=workspace.save_part)

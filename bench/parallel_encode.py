@@ -2,17 +2,23 @@
 
 Measures, in one run and on one generated clip (default 60 s of 720p):
 1. single job: the encode-segment function invoked once on the whole clip (the same
-   x264 settings, one thread, as one Lambda function with one vCPU would);
+   x264 settings, one thread, as one Lambda function with one vCPU would), timed from
+   the invoke call to its answer;
 2. the state machine of templates/parallel-encode.yaml with 2, 4 and 8 segments:
-   split (stream copy at keyframes), Map of encode-segment, merge (concat, then audio).
-Handlers run in sandbox processes (connect(..., concurrent_lambdas=True)), so the Map's
-encoders share the machine's cores as Lambda functions would each have their own.
-One untimed warm-up (a 2 s clip with the largest segment count) starts the sandboxes
+   split (stream copy at keyframes), Map of encode-segment, merge (concat, then audio),
+   timed as Step Functions records an execution: from its start date to its stop date.
+Handlers run in sandbox processes (connect(..., concurrent_lambdas=True)), each held to
+the CPUs its memory buys (one vCPU at the template's 1,769 MB), so the Map's encoders
+share the machine's cores as Lambda functions would each have their own vCPU, and the
+single job gets one CPU, as it would on Lambda. Executions are polled every 0.25 s:
+the moto server answering the polls shares the same cores, and polling every 0.05 s
+took 0.4 s of CPU from a 5 s run.
+One untimed warm-up (a short clip with the largest segment count) starts the sandboxes
 first, so every measured run has warm functions. The variants are measured in --runs
 rounds, each variant once per round, and the best run counts (other work on a shared
-machine only ever slows a run down). Prints each best
-time and the median, the speed-up of the best against the single job's best, and the shares of the total spent in split, encode (the Map state), merge,
-and between states.
+machine only ever slows a run down). Prints each best time and the median, the speed-up
+of the best against the single job's best, and the shares of the total spent in split,
+encode (the Map state), merge, and between states.
 
     .venv/bin/python bench/parallel_encode.py [--runs 3] [--seconds 60] [--size 1280x720] [--segments 2 4 8]
 """
@@ -46,11 +52,10 @@ def single_job_seconds(target, outputs: dict[str, str], key: str) -> float:
 
 
 def parallel_run(target, outputs: dict[str, str], key: str, segments: int) -> tuple[float, dict[str, float]]:
-    """Wall time of one execution (start to SUCCEEDED) and the seconds spent in each state."""
+    """The execution's duration (start date to stop date) and the seconds spent in each state."""
     event = {"bucket": outputs["MediaBucketName"], "key": key, "segments": segments}
-    started = time.perf_counter()
-    description, history = executions.run(target, outputs["StateMachineArn"], event, timeout=1800, poll_seconds=0.05)
-    elapsed = time.perf_counter() - started
+    description, history = executions.run(target, outputs["StateMachineArn"], event, timeout=1800, poll_seconds=0.25)
+    elapsed = executions.seconds(description)
     if description["status"] != "SUCCEEDED":
         raise RuntimeError(f"{segments} segments: {description['status']} {description.get('cause')}")
     produced = json.loads(description["output"])["segments"]

@@ -23,15 +23,17 @@ def handler(event, context):
     os.environ["LEAK"] = event["token"]
     time.sleep(event.get("sleep", 0))
     return {"started": started, "ended": time.time(), "pid": os.getpid(), "calls": CALLS,
-            "greeting": os.environ["GREETING"], "leaked": leaked, "task_root": os.environ.get("LAMBDA_TASK_ROOT")}
+            "greeting": os.environ["GREETING"], "leaked": leaked, "task_root": os.environ.get("LAMBDA_TASK_ROOT"),
+            "cpus": sorted(os.sched_getaffinity(0))}
 '''
 
 
-def create_function(target, name, greeting, timeout=10):
+def create_function(target, name, greeting, timeout=10, memory=128):
     role = target.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     target.client("lambda").create_function(
         FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-        Code={"ZipFile": zipped(HANDLER)}, Timeout=timeout, Environment={"Variables": {"GREETING": greeting}},
+        Code={"ZipFile": zipped(HANDLER)}, Timeout=timeout, MemorySize=memory,
+        Environment={"Variables": {"GREETING": greeting}},
     )
     return name
 
@@ -64,6 +66,19 @@ def test_concurrent_invocations_overlap_in_separate_processes(target, functions)
     (one, _), (two, _) = replies
     assert max(one["started"], two["started"]) < min(one["ended"], two["ended"]), "the spans did not overlap"
     assert one["pid"] != two["pid"] and os.getpid() not in (one["pid"], two["pid"])
+
+
+def test_a_sandbox_runs_on_as_many_cpus_as_its_memory_buys(target):
+    one, two = create_function(target, "vcpu-one", "1769 MB", memory=1769), create_function(target, "vcpu-two", "3008 MB", memory=3008)
+    assert len(invoke(target, one, {"token": "one"})[0]["cpus"]) == 1
+    assert len(invoke(target, two, {"token": "two"})[0]["cpus"]) == min(2, len(os.sched_getaffinity(0)))
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_one_vcpu_invocations_at_the_same_time_run_on_different_cpus(target):
+    a, b = create_function(target, "spread-a", "a", memory=1769), create_function(target, "spread-b", "b", memory=1769)
+    (one, _), (two, _) = invoke_together(target, [(a, {"token": "a", "sleep": 1}), (b, {"token": "b", "sleep": 1})])
+    assert len(one["cpus"]) == len(two["cpus"]) == 1 and one["cpus"] != two["cpus"]
 
 
 def test_environment_globals_and_stdout_stay_in_their_invocation(target, functions):

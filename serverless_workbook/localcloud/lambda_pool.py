@@ -4,12 +4,19 @@ Like Lambda's execution environments: an invocation takes an idle sandbox of
 the same function version and configuration, or starts one (a cold start); a
 sandbox serves one invocation at a time and stays warm afterwards. A handler
 that outlives its Timeout has its process group killed, ffmpeg included.
+While it runs, a sandbox is held to the CPUs its memory buys, as Lambda gives
+a function "the equivalent of one vCPU" at 1,769 MB (AWS Lambda Developer
+Guide, "Memory and computing power"): the least busy of this machine's CPUs,
+so a function with one vCPU never spreads over two and invocations spread
+over all of them.
 Handlers in a sandbox reach the local cloud over HTTP, so this needs moto's
 server (AWS_ENDPOINT_URL in the function's environment).
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -22,6 +29,7 @@ from . import lambda_sandbox
 from .lambda_sandbox import LambdaContext, LambdaTimeout
 
 SANDBOX_SCRIPT = lambda_sandbox.__file__
+MB_PER_VCPU = 1769
 
 
 class SandboxCrashed(RuntimeError):
@@ -61,6 +69,12 @@ class _Sandbox:
             raise SandboxCrashed(f"the sandbox process exited with code {self.process.wait()} without a reply")
         return json.loads(line)
 
+    def hold_to(self, cpus: list[int]) -> None:
+        """Every thread of the sandbox (and so what it starts) runs on these CPUs only."""
+        for thread in os.listdir(f"/proc/{self.process.pid}/task"):
+            with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+                os.sched_setaffinity(int(thread), cpus)
+
     def kill(self) -> None:
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -69,11 +83,34 @@ class _Sandbox:
         self.process.wait()
 
 
+class CpuShares:
+    """This machine's CPUs, handed out by memory as Lambda hands out vCPUs, least busy first.
+
+    Not thread-safe: the pool calls it under its lock."""
+
+    def __init__(self) -> None:
+        # Only Linux can hold a process to CPUs; elsewhere sandboxes share them all.
+        self.cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_setaffinity") else []
+        self.running = dict.fromkeys(self.cpus, 0)
+
+    def take(self, memory_mb: int) -> list[int]:
+        wanted = min(len(self.cpus), math.ceil(memory_mb / MB_PER_VCPU))
+        chosen = sorted(self.cpus, key=lambda cpu: self.running[cpu])[:wanted]
+        for cpu in chosen:
+            self.running[cpu] += 1
+        return chosen
+
+    def give_back(self, cpus: list[int]) -> None:
+        for cpu in cpus:
+            self.running[cpu] -= 1
+
+
 class SandboxPool:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._idle: dict[tuple[Any, ...], list[_Sandbox]] = {}
         self._all: list[_Sandbox] = []
+        self._cpus = CpuShares()
 
     def invoke(self, code_dir: str, handler: str, environment: dict[str, str], event: Any,
                context: LambdaContext) -> dict[str, Any]:
@@ -85,12 +122,19 @@ class SandboxPool:
             sandbox = _Sandbox(code_dir, handler, {**os.environ, **environment})
             with self._lock:
                 self._all.append(sandbox)
+        with self._lock:
+            cpus = self._cpus.take(context.memory_limit_in_mb)
         try:
+            if cpus:
+                sandbox.hold_to(cpus)
             reply = sandbox.invoke(event, context)
         except (LambdaTimeout, SandboxCrashed):
             with self._lock:
                 self._all.remove(sandbox)
             raise
+        finally:
+            with self._lock:
+                self._cpus.give_back(cpus)
         with self._lock:
             self._idle[key].append(sandbox)
         return reply

@@ -193,7 +193,7 @@ def create_function(lam: Any, wait_s: float = ROLE_PROPAGATION_S, sleep: Any = t
 
 @contextlib.contextmanager
 def trial_function(target: Any, folder: Path, environment: dict[str, str], timeout: int = 30,
-                   handler: str = "app.handler") -> Iterator[Any]:
+                   handler: str = "app.handler", memory_mb: int = 128) -> Iterator[Any]:
     """Deploy a handler folder as a throwaway Lambda function; yield invoke(event) -> (payload, error, log)."""
     iam, lam = target.client("iam"), target.client("lambda")
     name = f"{TRIAL_PREFIX}{folder.name.replace('_', '-')}"
@@ -214,7 +214,8 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
     iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=_logs_policy(target, name))
     try:
         create_function(lam, FunctionName=name, Runtime="python3.12", Handler=handler, Role=role,
-                        Code={"ZipFile": zip_folder(folder)}, Timeout=timeout, Tags={TAG_KEY: TRIAL_TAG},
+                        Code={"ZipFile": zip_folder(folder)}, Timeout=timeout, MemorySize=memory_mb,
+                        Tags={TAG_KEY: TRIAL_TAG},
                         Environment={"Variables": environment})
         try:
             yield lambda event: _invoke(lam, name, event)

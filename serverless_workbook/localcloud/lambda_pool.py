@@ -71,9 +71,12 @@ class _Sandbox:
 
     def hold_to(self, cpus: list[int]) -> None:
         """Every thread of the sandbox (and so what it starts) runs on these CPUs only."""
-        for thread in os.listdir(f"/proc/{self.process.pid}/task"):
-            with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
-                os.sched_setaffinity(int(thread), cpus)
+        # A thread, or the whole sandbox, may have ended meanwhile; invoke() then reports the crash.
+        with contextlib.suppress(FileNotFoundError):
+            threads = os.listdir(f"/proc/{self.process.pid}/task")
+            for thread in threads:
+                with contextlib.suppress(ProcessLookupError):
+                    os.sched_setaffinity(int(thread), cpus)
 
     def kill(self) -> None:
         try:

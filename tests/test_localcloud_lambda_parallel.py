@@ -69,15 +69,17 @@ def test_concurrent_invocations_overlap_in_separate_processes(target, functions)
 
 
 def test_a_sandbox_runs_on_as_many_cpus_as_its_memory_buys(target):
-    one, two = create_function(target, "vcpu-one", "1769 MB", memory=1769), create_function(target, "vcpu-two", "3008 MB", memory=3008)
-    assert len(invoke(target, one, {"token": "one"})[0]["cpus"]) == 1
-    assert len(invoke(target, two, {"token": "two"})[0]["cpus"]) == min(2, len(os.sched_getaffinity(0)))
+    one_vcpu = create_function(target, "vcpu-one", "1769 MB", memory=1769)
+    two_vcpus = create_function(target, "vcpu-two", "3008 MB", memory=3008)
+    assert len(invoke(target, one_vcpu, {"token": "one"})[0]["cpus"]) == 1
+    assert len(invoke(target, two_vcpus, {"token": "two"})[0]["cpus"]) == min(2, len(os.sched_getaffinity(0)))
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
 def test_one_vcpu_invocations_at_the_same_time_run_on_different_cpus(target):
     a, b = create_function(target, "spread-a", "a", memory=1769), create_function(target, "spread-b", "b", memory=1769)
-    (one, _), (two, _) = invoke_together(target, [(a, {"token": "a", "sleep": 1}), (b, {"token": "b", "sleep": 1})])
+    (one, _), (two, _) = invoke_together(target, [(a, {"token": "a", "sleep": 1.5}), (b, {"token": "b", "sleep": 1.5})])
+    assert max(one["started"], two["started"]) < min(one["ended"], two["ended"]), "the spans did not overlap"
     assert len(one["cpus"]) == len(two["cpus"]) == 1 and one["cpus"] != two["cpus"]
 
 

@@ -37,7 +37,7 @@ def draw(out_path):
             split >> encoder >> merge
         merge >> mark
         # Retries exhausted in any step: its catcher goes straight to the item.
-        split >> Edge(label="Catch", style="dotted") >> mark
+        split >> Edge(xlabel="Catch (split, map or merge failed)", style="dotted", tailport="n", headport="n") >> mark
         mark >> Edge(label="status ENCODED\nor FAILED + error") >> videos
         # The data path: every step reads and writes S3; the state carries only keys.
         merge >> Edge(label="encoded/<name>.mp4", style="dashed") >> media

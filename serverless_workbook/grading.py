@@ -24,6 +24,7 @@ import inspect
 import linecache
 import math
 import sys
+import traceback
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from contextlib import contextmanager
@@ -44,6 +45,17 @@ CELL_TIMEOUT_S = 600
 
 class ExerciseFailed(AssertionError):
     """A check that did not pass; the message says what to fix."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for it: the message, after the traceback of the learner's own error if one
+        caused it, but without the frames of the check machinery (contextlib, this module), which buried
+        the message under thirty lines."""
+        shown = []
+        if self.__cause__ is not None:
+            cause = traceback.TracebackException.from_exception(self.__cause__)
+            cause.stack = traceback.StackSummary.from_list([f for f in cause.stack if f.filename != __file__])
+            shown = list(cause.format())
+        return "".join([*shown, f"{type(self).__name__}: {self}"]).splitlines()
 
 
 def answer_source(answer: Any) -> str:

@@ -5,6 +5,7 @@ does not compare, so measured times may appear in it and nowhere in the text.
 """
 from __future__ import annotations
 
+import math
 import ipywidgets as widgets
 from IPython.display import display
 from matplotlib.figure import Figure
@@ -65,7 +66,11 @@ def plot_timeline(spans: list[Span], title: str = "One execution, from its histo
         length = (span.ended - span.started).total_seconds()
         ax.barh(row, length, left=start, color=_COLOURS[states.index(span.state) % len(_COLOURS)],
                 hatch=None if span.succeeded else "//")
-        ax.text(start + length + 0.02, row, span.state, va="center", fontsize=8)
+        # A few points after the bar's end, however long the run: a gap in seconds grows or vanishes with it.
+        ax.annotate(span.state, (start + length, row), xytext=(3, 0), textcoords="offset points", va="center",
+                    fontsize=8)
+    end = max((span.ended - origin).total_seconds() for span in spans)
+    ax.set_xlim(0, end * 1.15)  # room for the last bar's label inside the frame
     ax.invert_yaxis()
     ax.set_yticks([])
     ax.set_xlabel("seconds since the first task started")
@@ -83,16 +88,22 @@ def plot_speedup(model: ParallelEncode, measured: dict[int, float] | None = None
     ax.plot(segments, [model.speedup(n) for n in segments], color="#e7821a", lw=2,
             label=f"model (concurrency {model.concurrency}, cold start {model.cold_start_seconds:g} s)")
     serial = model.serial_fraction
-    ax.plot(segments, [amdahl_speedup(serial, n) * (1 - serial) for n in segments], color="#2e73b8", ls="--",
-            label=f"Amdahl, serial part {serial:.0%} of the parallel run")
-    ax.axhline((1 - serial) / serial if serial else 0, color="grey", ls=":", label="limit: work / serial part")
+    amdahl = [amdahl_speedup(serial, n) * (1 - serial) for n in segments]
+    ax.plot(segments, amdahl, color="#2e73b8", ls="--", label=f"Amdahl, serial part {serial:.0%} of the parallel run")
     if measured:
         ax.plot(list(measured), list(measured.values()), "o", color="black", label="measured here")
+    # The axis follows the curves: a limit far above them would flatten them onto the x axis.
+    top = 1.15 * max([*ax.get_lines()[0].get_ydata(), *amdahl, *(measured or {}).values()])
+    limit = (1 - serial) / serial if serial else math.inf
+    if limit <= top:
+        ax.axhline(limit, color="grey", ls=":", label="limit: work / serial part")
+    else:
+        ax.plot([], [], color="grey", ls=":", label=f"limit: work / serial part = {limit:,.0f}, above the chart")
     ax.set_xscale("log", base=2)
     ax.set_xticks([1, 2, 4, 8, 16, 32, 64], labels=["1", "2", "4", "8", "16", "32", "64"])
     ax.set_xlabel("segments")
     ax.set_ylabel("speed-up against the single job")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, top)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
     fig.tight_layout()
@@ -102,15 +113,16 @@ def plot_speedup(model: ParallelEncode, measured: dict[int, float] | None = None
 def explorer(model: ParallelEncode, measured: dict[int, float] | None = None) -> widgets.Widget:
     """Sliders over the model's inputs; the chart redraws as they move, with the measured points kept."""
     controls = {
-        "encode_seconds": widgets.FloatLogSlider(value=model.encode_seconds, base=10, min=0, max=4,
-                                                 description="single-job encode s"),
-        "split_seconds": widgets.FloatSlider(value=model.split_seconds, min=0, max=60, step=0.1,
+        # Fine steps, so the sliders start on the model's own values and the first chart is the one above.
+        "encode_seconds": widgets.FloatLogSlider(value=model.encode_seconds, base=10, min=0, max=4, step=0.001,
+                                                 readout_format=".3g", description="single-job encode s"),
+        "split_seconds": widgets.FloatSlider(value=model.split_seconds, min=0, max=60, step=0.01,
                                              description="split s"),
-        "merge_seconds": widgets.FloatSlider(value=model.merge_seconds, min=0, max=60, step=0.1,
+        "merge_seconds": widgets.FloatSlider(value=model.merge_seconds, min=0, max=60, step=0.01,
                                              description="merge s"),
         "concurrency": widgets.IntSlider(value=min(model.concurrency, 64), min=1, max=64,
                                          description="concurrency limit"),
-        "cold_start_seconds": widgets.FloatSlider(value=model.cold_start_seconds, min=0, max=10, step=0.1,
+        "cold_start_seconds": widgets.FloatSlider(value=model.cold_start_seconds, min=0, max=10, step=0.01,
                                                   description="cold start s"),
     }
     for control in controls.values():

@@ -116,3 +116,22 @@ def test_wrong_answers_fail_fast_and_leave_the_other_exercises_gradable(tmp_path
                         "2.7": False, "2.8": True, "2.9": True}
     assert "the local cloud has no work left that could change it" in {r.exercise_id: r.message for r in results}["2.5"]
     assert notes == []
+
+
+def test_a_failed_check_shows_its_message_and_the_learners_error_not_the_checks_machinery():
+    with pytest.raises(grading.ExerciseFailed) as undone:
+        with grading.exercise("9.9", "a title"):
+            raise NotImplementedError("Exercise 9.9 is not done yet")
+    assert undone.value._render_traceback_() == [f"ExerciseFailed: {undone.value}"]
+
+    def learners_code():
+        return {}["missing"]
+
+    with pytest.raises(grading.ExerciseFailed) as raised:
+        with grading.exercise("9.9", "a title"):
+            learners_code()
+    shown = raised.value._render_traceback_()
+    assert shown[0] == "Traceback (most recent call last):" and "KeyError: 'missing'" in shown
+    assert any("learners_code" in line for line in shown), shown
+    assert shown[-1] == "ExerciseFailed: Exercise 9.9: your code raised KeyError: 'missing'"
+    assert not any("contextlib" in line or grading.__file__ in line for line in shown), shown

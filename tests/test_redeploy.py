@@ -178,6 +178,12 @@ def plan(new_template, new_parameters=PARAMETERS):
             for c in cloudformation_changes.plan(PLAN_TEMPLATE, PARAMETERS, new_template, new_parameters, {})}
 
 
+def test_the_local_plan_knows_what_replaces_each_resource_type_the_templates_use():
+    used = {resource["Type"] for path in (ROOT / "templates").glob("*.yaml")
+            for resource in load_template(path.read_text())["Resources"].values()}
+    assert used - set(cloudformation_changes.REPLACING) == set()
+
+
 def test_the_local_plan_of_an_unchanged_template_is_empty():
     assert plan(PLAN_TEMPLATE) == set()
 

@@ -38,6 +38,7 @@ REPLACING: dict[str, frozenset[str]] = {
     "AWS::ApiGateway::Method": frozenset({"HttpMethod", "ResourceId", "RestApiId"}),
     "AWS::ApiGateway::Authorizer": frozenset({"RestApiId"}),
     "AWS::ApiGateway::Deployment": frozenset({"DeploymentCanarySettings", "RestApiId"}),
+    "AWS::StepFunctions::StateMachine": frozenset({"StateMachineName", "StateMachineType"}),
 }
 _SUB_NAME = re.compile(r"\$\{([^}!.]+)(?:\.[^}]*)?\}")
 

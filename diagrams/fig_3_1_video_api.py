@@ -35,7 +35,7 @@ def draw(out_path):
             uploads = S3("Upload bucket")
             transcoded = S3("Transcoded bucket")
 
-        client >> Edge(label="sign up / sign in\n(returns a JWT)") >> users
+        client >> Edge(label="sign in (returns a JWT);\nan admin creates users") >> users
         client >> Edge(label="HTTPS, JWT in the\nAuthorization header") >> api
         # Not a step of the flow, so it must not push Cognito rightwards.
         api >> Edge(xlabel="verify JWT", constraint="false") >> users

@@ -14,13 +14,17 @@ from serverless_workbook.figures import figure
 
 def draw(out_path):
     with figure("Workbook figure 4.12  Pipes and filters: the video pipeline", out_path) as diagram:
-        uploads = S3("pipe: upload bucket")
-        transcode = Lambda("filter: transcode-video")
-        mediaconvert = ElementalMediaconvert("filter: MediaConvert")
-        renditions = S3("pipe: transcoded bucket")
-        topic = SNS("pipe: video topic")
-        extract = Lambda("filter: extract-metadata")
-        User("Upload") >> uploads >> Edge(label="event") >> transcode >> Edge(label="job") >> mediaconvert
-        mediaconvert >> Edge(label="MP4s") >> renditions >> Edge(label="event") >> topic
-        topic >> extract >> Edge(label="description") >> Dynamodb("Videos")
+        # Two rows instead of one long one, so the figure is shown near its size. Nodes made first sit
+        # higher, and the edge joining the rows does not push the second one rightwards.
+        upload = User("Upload")
+        uploads = S3("pipe:\nupload bucket")
+        transcode = Lambda("filter:\ntranscode-video")
+        mediaconvert = ElementalMediaconvert("filter:\nMediaConvert")
+        renditions = S3("pipe:\ntranscoded bucket")
+        topic = SNS("pipe:\nvideo topic")
+        extract = Lambda("filter:\nextract-metadata")
+        videos = Dynamodb("Videos")
+        upload >> uploads >> Edge(label="event") >> transcode >> Edge(label="job") >> mediaconvert
+        mediaconvert >> Edge(label="MP4s", constraint="false", tailport="s", headport="n") >> renditions
+        renditions >> Edge(label="event") >> topic >> extract >> Edge(label="description") >> videos
     return diagram

@@ -23,6 +23,7 @@ import ast
 import inspect
 import linecache
 import math
+import re
 import sys
 import traceback
 import xml.etree.ElementTree as ET
@@ -33,11 +34,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import nbformat
+from IPython import get_ipython
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
 from serverless_workbook import sandbox
-from serverless_workbook.lab_format import check_of, exercise_of, points_of
+from serverless_workbook.lab_format import NotSaved, check_of, exercise_of, points_of
 from serverless_workbook.labgen import LABS as RELEASE
 
 CELL_TIMEOUT_S = 600
@@ -54,8 +56,21 @@ class ExerciseFailed(AssertionError):
         if self.__cause__ is not None:
             cause = traceback.TracebackException.from_exception(self.__cause__)
             cause.stack = traceback.StackSummary.from_list([f for f in cause.stack if f.filename != __file__])
-            shown = list(cause.format())
+            shown = [_cell_names(line) for line in cause.format()]
         return "".join([*shown, f"{type(self).__name__}: {self}"]).splitlines()
+
+
+def _cell_names(text: str) -> str:
+    """Frames of notebook cells named as IPython names them ("Cell In[3], line 8"), not by the kernel's temporary file."""
+    ipython = get_ipython()
+    if ipython is None:
+        return text
+
+    def name(frame: re.Match) -> str:
+        cell = ipython.compile.format_code_name(frame.group(1))
+        return f"{cell[0]} {cell[1]}, line {frame.group(2)}" if cell else frame.group(0)
+
+    return re.sub(r'File "([^"]+)", line (\d+)', name, text)
 
 
 def answer_source(answer: Any) -> str:
@@ -167,6 +182,8 @@ def exercise(exercise_id: str, title: str) -> Iterator[Expectations]:
             f"Exercise {exercise_id} is not done yet: its code cell still raises NotImplementedError. "
             "Write your answer in place of the stub, run that cell, then run this check again."
         ) from None
+    except NotSaved as err:
+        raise ExerciseFailed(f"Exercise {exercise_id}: {err}, then run this check again.") from None
     except NameError as err:
         raise ExerciseFailed(
             f"Exercise {exercise_id}: {err}. Run the exercise's code cell and the cells above it first "

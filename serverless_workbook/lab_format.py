@@ -18,6 +18,10 @@ END = "### END SOLUTION"
 STUB = re.compile(r'raise NotImplementedError\("(Exercise [\w.]+ is not done yet)"\)')
 
 
+class NotSaved(RuntimeError):
+    """An exercise's cell has not been run in this kernel yet (or not since a restart), so its check has no answer."""
+
+
 def stub_line(exercise_id: str) -> str:
     return f'raise NotImplementedError("Exercise {exercise_id} is not done yet")'
 

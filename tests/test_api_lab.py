@@ -4,7 +4,7 @@ import ast
 import pytest
 
 from serverless_workbook.workspaces.api_lab import REFERENCE, ApiWorkspace
-from serverless_workbook.workspaces.pipeline_lab import NotSaved
+from serverless_workbook.lab_format import NotSaved
 
 MINE = '''def get_video(id: str) -> dict:
     return {"mine": id}

@@ -1,9 +1,10 @@
 """Grading marks only what the learner wrote: their answer cells, run inside the released lab by its own checks."""
 import nbformat
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 
 from serverless_workbook import grading, judgement, labgen
-from serverless_workbook.lab_format import check_of, exercise_of
+from serverless_workbook.lab_format import NotSaved, check_of, exercise_of
 
 LAB1 = "lab01-serverless-or-not.ipynb"
 
@@ -135,3 +136,23 @@ def test_a_failed_check_shows_its_message_and_the_learners_error_not_the_checks_
     assert any("learners_code" in line for line in shown), shown
     assert shown[-1] == "ExerciseFailed: Exercise 9.9: your code raised KeyError: 'missing'"
     assert not any("contextlib" in line or grading.__file__ in line for line in shown), shown
+
+
+def test_a_check_run_before_its_cell_says_which_cell_to_run():
+    with pytest.raises(grading.ExerciseFailed) as early:
+        with grading.exercise("9.9", "a title"):
+            raise NotSaved("run the %%handler_part video_commands cell first")
+    assert str(early.value) == "Exercise 9.9: run the %%handler_part video_commands cell first, then run this check again."
+    assert early.value._render_traceback_() == [f"ExerciseFailed: {early.value}"]
+
+
+def test_in_a_notebook_the_learners_frames_are_named_by_their_cells():
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("from serverless_workbook import grading\ndef learners_code():\n    return {}['missing']",
+                       store_history=True)
+        failed = shell.run_cell("with grading.exercise('9.9', 'a title'):\n    learners_code()", store_history=True)
+        shown = failed.error_in_exec._render_traceback_()
+    finally:
+        InteractiveShell.clear_instance()
+    assert [line.split(",")[0] for line in shown if line.startswith("  Cell ")] == ["  Cell In[2]", "  Cell In[1]"], shown

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from serverless_workbook import media
-from serverless_workbook.lab_format import stub_line
+from serverless_workbook.lab_format import NotSaved, stub_line
 from serverless_workbook.localcloud.cloudformation import load_template
 from serverless_workbook.workspaces import parallel_lab
 
@@ -20,7 +20,7 @@ def test_a_stubbed_handler_deploys_the_reference_and_cannot_be_checked(tmp_path)
     assert (package / "split.py").read_text() == (parallel_lab.FUNCTIONS / "split.py").read_text()
     with pytest.raises(NotImplementedError, match="Exercise 5.1 is not done yet"):
         workspace.learner_handler("split")
-    with pytest.raises(parallel_lab.NotSaved, match="%%handler merge"):
+    with pytest.raises(NotSaved, match="%%handler merge"):
         workspace.learner_handler("merge")
 
 

@@ -22,8 +22,7 @@ from botocore.client import BaseClient
 from .. import stacks
 from . import catalogue
 from . import register_saving_magics
-from ..lab_format import STUB, top_level_functions, without_markers
-from .pipeline_lab import NotSaved
+from ..lab_format import STUB, NotSaved, top_level_functions, without_markers
 from ..localcloud.cloudformation import physical_ids
 
 REFERENCE = catalogue.ROOT / "functions" / "video_api"

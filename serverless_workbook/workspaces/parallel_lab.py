@@ -23,7 +23,7 @@ from typing import Any, Iterator
 import yaml
 
 from .. import media, process_environment
-from ..lab_format import STUB, without_markers
+from ..lab_format import STUB, NotSaved, without_markers
 from ..localcloud.cloudformation import load_template
 from ..localcloud.stepfunctions import definition as substituted
 from ..stacks import empty_bucket
@@ -36,10 +36,6 @@ REFERENCE_TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
 HANDLERS = ("split", "encode_segment", "merge")
 # What a handler module may import besides the standard library and boto3: the modules beside it.
 HELPERS = ("ffmpeg_tools.py",)
-
-
-class NotSaved(RuntimeError):
-    """An exercise's cell has not been run yet."""
 
 
 def connect_concurrent() -> Any:

@@ -20,8 +20,8 @@ from typing import Any, Iterator
 
 from .. import stacks
 from . import register_saving_magics
-from ..lab_format import STUB, top_level_functions, without_markers
-from .pipeline_lab import FUNCTIONS, NotSaved
+from ..lab_format import STUB, NotSaved, top_level_functions, without_markers
+from .pipeline_lab import FUNCTIONS
 
 TEMPLATES = FUNCTIONS.parent / "templates"
 # Pattern -> (code parameter of its template, the reference handler folder).

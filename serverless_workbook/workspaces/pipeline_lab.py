@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from ..lab_format import STUB, without_markers
+from ..lab_format import STUB, NotSaved, without_markers
 from ..localcloud.cloudformation import load_template
 from .. import costs
 from ..artifacts import zip_folder
@@ -45,10 +45,6 @@ TEMPLATE_PARTS: dict[str, list[tuple[str, ...]]] = {
     ],
     "queue_subscription": [("NotificationQueue",), ("NotificationSubscription",)],
 }
-
-
-class NotSaved(RuntimeError):
-    """An exercise's cell has not been run yet."""
 
 
 @dataclass

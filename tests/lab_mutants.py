@@ -267,6 +267,9 @@ LAB03 = [
              '                UserAttributes=[{"Name": "email", "Value": email}])\n'
              '    idp.admin_confirm_sign_up(UserPoolId=api["UserPoolId"], Username=email)\n'),),
            "the pool refuses SignUp"),
+    Mutant("3.3", "the token not returned", "mistake",
+           (('return result["AuthenticationResult"]["IdToken"]', 'result["AuthenticationResult"]["IdToken"]'),),
+           "expected sign_in to return the ID token"),
     Mutant("3.3", "an invitation e-mailed", "mistake",
            (('Username=email, MessageAction="SUPPRESS",', 'Username=email,'),),
            "Cognito e-mails an invitation"),

@@ -1,10 +1,13 @@
 """Lab 3's workspace: the learner's functions replace the reference's, and only theirs."""
 import ast
+import json
 
 import pytest
+import requests
 
-from serverless_workbook.workspaces.api_lab import REFERENCE, ApiWorkspace
 from serverless_workbook.lab_format import NotSaved
+from serverless_workbook.workspaces import api_lab
+from serverless_workbook.workspaces.api_lab import REFERENCE, ApiWorkspace
 
 MINE = '''def get_video(id: str) -> dict:
     return {"mine": id}
@@ -90,3 +93,14 @@ def test_requests_to_records_what_was_asked_even_when_refused():
     assert sent == {"SignUp": [{"ClientId": "client", "Username": "ada@example.com", "Password": "p" * 12}],
                     "AdminCreateUser": [{"UserPoolId": "eu-west-1_pool", "Username": "ada@example.com",
                                          "MessageAction": "SUPPRESS"}]}
+
+
+def test_an_error_message_says_a_502_is_the_route_code_failing():
+    def response(status, body):
+        answer = requests.Response()
+        answer.status_code, answer._content = status, json.dumps(body).encode()
+        return answer
+
+    assert api_lab.error_message(response(400, {"message": "size must be a whole number"})) == "size must be a whole number"
+    failed = api_lab.error_message(response(502, {"message": "Internal server error"}))
+    assert failed.startswith("Internal server error (") and "your route code failed" in failed

@@ -4,6 +4,7 @@ import datetime
 import pytest
 import yaml
 
+from serverless_workbook.target import connect
 from serverless_workbook.workspaces import pipeline_lab, pipeline_run
 from serverless_workbook.localcloud.cloudformation import load_template
 
@@ -84,3 +85,17 @@ def test_stable_hides_ids_and_times_but_keeps_meaning():
         "sequencer": "<sequencer>",
         "item": {"id": "My first clip"},
     }
+
+
+@pytest.mark.parametrize("name", ["local", "local-server"])
+def test_a_trial_that_fails_says_which_line_of_the_handler(name, tmp_path):
+    folder = tmp_path / "handler"
+    folder.mkdir()
+    (folder / "app.py").write_text('def handler(event, context):\n    return event["Records"][0]["s3"]["name"]\n')
+    target = connect(name)
+    try:
+        with pipeline_lab.trial_function(target, folder, {}) as invoke:
+            failed = invoke({"Records": [{"s3": {}}]})
+    finally:
+        target.close()
+    assert failed.error == "KeyError: 'name' (at app.py, line 2: return event[\"Records\"][0][\"s3\"][\"name\"])"

@@ -211,11 +211,16 @@ def requests_to(service: str) -> Iterator[dict[str, list[dict[str, Any]]]]:
 
 
 def error_message(response: requests.Response) -> str:
-    """What an error response says: Powertools puts it in "message"."""
+    """What an error response says: Powertools puts it in "message". A 502 also says what it means, since
+    the learner's route code, not the request, is then what failed."""
     try:
-        return str(response.json().get("message", ""))
+        message = str(response.json().get("message", ""))
     except (ValueError, AttributeError):
-        return response.text
+        message = response.text
+    if response.status_code == 502:
+        message += (" (API Gateway's answer when the function raises or returns no valid response: your route "
+                    "code failed on this request instead of answering it)")
+    return message
 
 
 workspace = ApiWorkspace(Path.cwd() / "workspace")

@@ -15,6 +15,8 @@ import base64
 import contextlib
 import copy
 import json
+import posixpath
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -239,7 +241,15 @@ def _invoke(lam: Any, name: str, event: dict[str, Any]) -> Invocation:
     error = None
     if response.get("FunctionError"):
         error = f"{payload.get('errorType')}: {payload.get('errorMessage')}"
+        # The handler's own line, so a learner sees where their code failed (a timeout has no stack).
+        where = _LAST_FRAME.search((payload.get("stackTrace") or [""])[-1])
+        if where:
+            error += f" (at {posixpath.basename(where['file'])}, line {where['line']}: {where['code'].strip()})"
     return Invocation(payload, error, log)
+
+
+# A stackTrace entry as the Python runtime formats it: '  File "/var/task/app.py", line 9, in handler\n    code\n'.
+_LAST_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in [^\n]*\n(?P<code>[^\n]*)')
 
 
 def s3_event(target: Any, bucket: str, key: str, body: bytes, *, timeout: float = 10) -> dict[str, Any]:

@@ -61,7 +61,8 @@ class ExerciseFailed(AssertionError):
 
 
 def _cell_names(text: str) -> str:
-    """Frames of notebook cells named as IPython names them ("Cell In[3], line 8"), not by the kernel's temporary file."""
+    """Frames of notebook cells named as IPython names them ("Cell In[3], line 8"), not by the kernel's
+    temporary file."""
     ipython = get_ipython()
     if ipython is None:
         return text

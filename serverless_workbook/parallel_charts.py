@@ -6,6 +6,7 @@ does not compare, so measured times may appear in it and nowhere in the text.
 from __future__ import annotations
 
 import math
+
 import ipywidgets as widgets
 from IPython.display import display
 from matplotlib.figure import Figure
@@ -85,7 +86,8 @@ def plot_speedup(model: ParallelEncode, measured: dict[int, float] | None = None
     fig = Chart(figsize=(8, 4.2))
     ax = fig.subplots()
     segments = list(SEGMENT_RANGE)
-    ax.plot(segments, [model.speedup(n) for n in segments], color="#e7821a", lw=2,
+    modelled = [model.speedup(n) for n in segments]
+    ax.plot(segments, modelled, color="#e7821a", lw=2,
             label=f"model (concurrency {model.concurrency}, cold start {model.cold_start_seconds:g} s)")
     serial = model.serial_fraction
     amdahl = [amdahl_speedup(serial, n) * (1 - serial) for n in segments]
@@ -93,7 +95,7 @@ def plot_speedup(model: ParallelEncode, measured: dict[int, float] | None = None
     if measured:
         ax.plot(list(measured), list(measured.values()), "o", color="black", label="measured here")
     # The axis follows the curves: a limit far above them would flatten them onto the x axis.
-    top = 1.15 * max([*ax.get_lines()[0].get_ydata(), *amdahl, *(measured or {}).values()])
+    top = 1.15 * max([*modelled, *amdahl, *(measured or {}).values()])
     limit = (1 - serial) / serial if serial else math.inf
     if limit <= top:
         ax.axhline(limit, color="grey", ls=":", label="limit: work / serial part")

@@ -101,6 +101,7 @@ def test_an_error_message_says_a_502_is_the_route_code_failing():
         answer.status_code, answer._content = status, json.dumps(body).encode()
         return answer
 
-    assert api_lab.error_message(response(400, {"message": "size must be a whole number"})) == "size must be a whole number"
+    refused = api_lab.error_message(response(400, {"message": "size must be a whole number"}))
+    assert refused == "size must be a whole number"
     failed = api_lab.error_message(response(502, {"message": "Internal server error"}))
     assert failed.startswith("Internal server error (") and "your route code failed" in failed

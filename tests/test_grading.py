@@ -142,7 +142,8 @@ def test_a_check_run_before_its_cell_says_which_cell_to_run():
     with pytest.raises(grading.ExerciseFailed) as early:
         with grading.exercise("9.9", "a title"):
             raise NotSaved("run the %%handler_part video_commands cell first")
-    assert str(early.value) == "Exercise 9.9: run the %%handler_part video_commands cell first, then run this check again."
+    assert str(early.value) == ("Exercise 9.9: run the %%handler_part video_commands cell first, "
+                                "then run this check again.")
     assert early.value._render_traceback_() == [f"ExerciseFailed: {early.value}"]
 
 
@@ -155,4 +156,5 @@ def test_in_a_notebook_the_learners_frames_are_named_by_their_cells():
         shown = failed.error_in_exec._render_traceback_()
     finally:
         InteractiveShell.clear_instance()
-    assert [line.split(",")[0] for line in shown if line.startswith("  Cell ")] == ["  Cell In[2]", "  Cell In[1]"], shown
+    cells = [line.split(",")[0] for line in shown if line.startswith("  Cell ")]
+    assert cells == ["  Cell In[2]", "  Cell In[1]"], shown

@@ -105,8 +105,9 @@ def test_every_notebook_is_compared_in_one_session_or_the_other():
 
 def _make_variable(name: str) -> list[str]:
     """A Makefile variable's words, as make expands them."""
-    return subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "-f", "Makefile", "-f", "-", "show"],
-                          input=f"show:\n\t@echo $({name})\n", capture_output=True, text=True, check=True).stdout.split()
+    printed = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "-f", "Makefile", "-f", "-",
+                              "show"], input=f"show:\n\t@echo $({name})\n", capture_output=True, text=True, check=True)
+    return printed.stdout.split()
 
 
 def test_every_notebook_that_encodes_media_also_runs_with_debians_ffmpeg():

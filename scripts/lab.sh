@@ -43,6 +43,9 @@ cat <<MSG
       http://127.0.0.1:${port}/lab/tree/${start}?token=${token}
 
 MSG
+# The workbook's kernel spec, found before the environment's: the same Python kernel, with a NameError
+# after a kernel restart saying what to run first (serverless_workbook/restart_hints.py).
+export JUPYTER_PATH="$PWD/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 # Logs at WARN keep the URL above on screen; problems still show.
 exec .venv/bin/jupyter lab \
     --no-browser "${root_flag[@]}" \

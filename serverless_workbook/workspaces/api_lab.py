@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import requests
 from botocore.client import BaseClient
 
-from .. import stacks
+from .. import restart_hints, stacks
 from . import catalogue
 from . import register_saving_magics
 from ..lab_format import STUB, NotSaved, top_level_functions, without_markers
@@ -238,23 +238,9 @@ DEFINED_BY = {
 }
 
 
-def missing_name(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
-    """IPython's custom handler for NameError in the lab: one line saying which cell to run, no traceback.
-
-    Shown here: the IPython this workbook pins (8.x) drops the traceback a custom handler returns, and the
-    kernel reports the error it is shown (the cell still fails, so "Run All" stops there).
-    """
-    name = getattr(value, "name", None)
-    where = f" It is set by {DEFINED_BY[name]}." if name in DEFINED_BY else ""
-    shell._showtraceback(etype, value, [
-        f"{etype.__name__}: {value}.{where} Run the cells above this one first; after a kernel restart, start "
-        "again from the lab's first cell (a restart forgets every variable, and on the local cloud every deployed "
-        "stack)."])
-
-
 def load_ipython_extension(ipython: Any) -> None:
     global workspace
     workspace = ApiWorkspace(Path.cwd() / "workspace")
     register_saving_magics(ipython, api_part=workspace.save)
-    ipython.set_custom_exc((NameError,), missing_name)
+    restart_hints.show_missing_names(ipython, DEFINED_BY)
 

@@ -54,30 +54,6 @@ def test_a_part_must_define_its_functions(tmp_path):
         ApiWorkspace(tmp_path).save("routes", "def get_video(id):\n    return {}\n")
 
 
-def test_after_a_kernel_restart_a_cell_says_which_cell_to_run_instead_of_a_traceback(tmp_path, monkeypatch):
-    """#12: lab 3's cells that use `api`, `URL` or `AUTH` once the kernel forgot them."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    monkeypatch.chdir(tmp_path)
-    shell = InteractiveShell.instance()
-    shown = []
-    monkeypatch.setattr(shell, "_showtraceback", lambda etype, value, stb: shown.append(stb))
-    try:
-        shell.run_line_magic("load_ext", "serverless_workbook.workspaces.api_lab")
-        result = shell.run_cell("print(URL)")
-        assert isinstance(result.error_in_exec, NameError)  # the cell still fails, so "run all" stops there
-        assert shown == [["NameError: name 'URL' is not defined. It is set by the cell that deploys the API (\"Now "
-                          "deploy the API\", before exercise 3.3). Run the cells above this one first; after a kernel "
-                          "restart, start again from the notebook's first cell (a restart forgets every variable, "
-                          "and on the local cloud every deployed stack)."]]
-        # A name the lab does not set (a typo, say) keeps its traceback, which shows the line.
-        shell.run_cell('requests_get(f"{URL}/videos")')
-        assert any("requests_get" in line for line in shown[1][:-1]) and shown[1][-1].startswith("Run the cells above")
-    finally:
-        shell.set_custom_exc((), None)
-        InteractiveShell.clear_instance()
-
-
 def test_requests_to_records_what_was_asked_even_when_refused():
     import boto3
     from botocore.stub import Stubber

@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import warnings
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import yaml
@@ -76,6 +77,13 @@ def physical_ids(target: Any, stack_name: str) -> dict[str, str]:
 
 def load_template(text: str) -> dict[str, Any]:
     return yaml.load(text, Loader=_CfnLoader)
+
+
+def write_template(template: dict[str, Any], path: Path) -> Path:
+    """A loaded (and edited) template written back as YAML, in its own key order."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(template, sort_keys=False, width=120))
+    return path
 
 
 # What Ref AWS::NoValue leaves: the property or list item is dropped.

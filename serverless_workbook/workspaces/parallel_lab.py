@@ -24,7 +24,7 @@ import yaml
 
 from .. import media, process_environment
 from ..lab_format import STUB, NotSaved, without_markers
-from ..localcloud.cloudformation import load_template
+from ..localcloud.cloudformation import load_template, write_template
 from ..localcloud.stepfunctions import definition as substituted
 from ..stacks import empty_bucket
 from ..target import TARGET_VARIABLE, connect
@@ -124,10 +124,7 @@ class Workspace:
         return template
 
     def write_template(self) -> Path:
-        path = self.folder / "parallel-encode.yaml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(self.template(), sort_keys=False, width=120))
-        return path
+        return write_template(self.template(), self.folder / "parallel-encode.yaml")
 
     def describe(self) -> list[str]:
         lines = [f"{name}: {'yours' if name in self.done else f'reference (functions/parallel_encode/{name}.py)'}"

@@ -23,10 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
-
 from ..lab_format import STUB, NotSaved, without_markers
-from ..localcloud.cloudformation import load_template
+from ..localcloud.cloudformation import load_template, write_template
 from .. import costs
 from ..artifacts import zip_folder
 from ..stacks import TAG_KEY, empty_bucket
@@ -119,10 +117,7 @@ class Workspace:
         return template
 
     def write_template(self) -> Path:
-        path = self.folder / "video-pipeline.yaml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(self.template(), sort_keys=False, width=120))
-        return path
+        return write_template(self.template(), self.folder / "video-pipeline.yaml")
 
     def describe(self, handlers: list[str]) -> list[str]:
         """One line per handler and template part: the learner's, or the reference."""

@@ -45,14 +45,14 @@ setup:
 # make grade LAB=labs/lab01-....ipynb   one lab
 LAB ?= $(wildcard labs/*.ipynb)
 grade: setup
-	$(PY) -m serverless_workbook.grading $(LAB)
+	$(PY) -m serverless_workbook.course.grading $(LAB)
 
 # make execute NB="chapters/02-....ipynb solutions/lab02-....ipynb"
 execute: setup
-	$(PY) -m serverless_workbook.execute $(NB)
+	$(PY) -m serverless_workbook.course.notebook_runner $(NB)
 
 labs: setup
-	$(PY) -m serverless_workbook.labgen
+	$(PY) -m serverless_workbook.course.labgen
 
 diagrams: setup
-	$(PY) -m serverless_workbook.figures
+	$(PY) -m serverless_workbook.models.figures

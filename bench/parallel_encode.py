@@ -37,8 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from serverless_workbook import executions, media, stacks  # noqa: E402
-from serverless_workbook.target import connect  # noqa: E402
+from serverless_workbook.cloud import executions, stacks  # noqa: E402
+from serverless_workbook.common import media  # noqa: E402
+from serverless_workbook.cloud.target import connect  # noqa: E402
 
 STACK = "bench-parallel"
 

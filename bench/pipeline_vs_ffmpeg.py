@@ -22,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from serverless_workbook import media, stacks  # noqa: E402
-from serverless_workbook.target import connect  # noqa: E402
+from serverless_workbook.cloud import stacks  # noqa: E402
+from serverless_workbook.common import media  # noqa: E402
+from serverless_workbook.cloud.target import connect  # noqa: E402
 
 # The book's renditions, encoded as the local MediaConvert encodes the transcode handler's job.
 RENDITIONS = (("1080p", 1920, 1080, 6_000_000), ("720p", 1280, 720, 4_500_000), ("480p", 640, 480, 1_500_000))

@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from serverless_workbook import stacks  # noqa: E402
-from serverless_workbook.target import connect  # noqa: E402
+from serverless_workbook.cloud import stacks  # noqa: E402
+from serverless_workbook.cloud.target import connect  # noqa: E402
 
 TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
 STACK = "bench-redeploy"

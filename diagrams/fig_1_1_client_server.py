@@ -3,7 +3,7 @@ answers from its database; the server runs whether or not anyone asks."""
 from diagrams import Edge
 from diagrams.aws.general import Client, GenericDatabase, TraditionalServer
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

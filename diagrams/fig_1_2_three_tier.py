@@ -3,7 +3,7 @@ application tier is split into layers, and only the data tier keeps state."""
 from diagrams import Cluster, Edge
 from diagrams.aws.general import Client, GenericDatabase, SslPadlock, TraditionalServer
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

@@ -8,7 +8,7 @@ from diagrams.aws.general import Client, GenericDatabase, TraditionalServer
 from diagrams.aws.network import APIGateway
 from diagrams.aws.security import Cognito
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

@@ -8,7 +8,7 @@ from diagrams.aws.general import User
 from diagrams.aws.integration import EventbridgeScheduler
 from diagrams.aws.storage import S3
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

@@ -10,7 +10,7 @@ from diagrams.aws.network import APIGateway
 from diagrams.aws.security import Cognito
 from diagrams.aws.storage import S3
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 # The routes that hand out presigned URLs say so, since that is the whole trick.
 ROUTES = "\n".join([

@@ -9,7 +9,7 @@ from diagrams.aws.network import APIGateway
 from diagrams.aws.security import Cognito
 from diagrams.aws.storage import S3
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

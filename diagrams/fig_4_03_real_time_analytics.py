@@ -7,7 +7,7 @@ from diagrams.aws.compute import Lambda
 from diagrams.aws.database import Dynamodb
 from diagrams.aws.general import Users
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

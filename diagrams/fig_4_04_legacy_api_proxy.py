@@ -6,7 +6,7 @@ from diagrams.aws.compute import Lambda
 from diagrams.aws.general import Client, TraditionalServer
 from diagrams.aws.network import APIGateway
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

@@ -7,7 +7,7 @@ from diagrams.aws.database import Dynamodb
 from diagrams.aws.network import APIGateway
 from diagrams.saas.chat import Slack
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

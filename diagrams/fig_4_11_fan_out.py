@@ -8,7 +8,7 @@ from diagrams.aws.database import Dynamodb
 from diagrams.aws.general import User
 from diagrams.aws.integration import SNS, SQS
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

@@ -9,7 +9,7 @@ from diagrams.aws.integration import SNS
 from diagrams.aws.media import ElementalMediaconvert
 from diagrams.aws.storage import S3
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

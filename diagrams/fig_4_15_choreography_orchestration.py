@@ -5,7 +5,7 @@ from diagrams import Cluster, Edge
 from diagrams.aws.compute import Lambda
 from diagrams.aws.integration import Eventbridge, StepFunctions
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 
 def draw(out_path):

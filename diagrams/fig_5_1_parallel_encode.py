@@ -13,7 +13,7 @@ from diagrams.aws.general import Client
 from diagrams.aws.integration import StepFunctions
 from diagrams.aws.storage import S3
 
-from serverless_workbook.figures import figure
+from serverless_workbook.models.figures import figure
 
 SHOWN_SEGMENTS = 3
 

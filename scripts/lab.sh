@@ -23,7 +23,7 @@ PY
 )
 # Untrusted notebooks lose their HTML outputs (lab 2's player shows no video):
 # sign the ones that are exactly as committed, never one that was edited.
-.venv/bin/python -m serverless_workbook.trust "$PWD"
+.venv/bin/python -m serverless_workbook.course.trust "$PWD"
 
 start=chapters/00-start-here.ipynb
 token=${TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}
@@ -44,7 +44,7 @@ cat <<MSG
 
 MSG
 # The workbook's kernel spec, found before the environment's: the same Python kernel, with a NameError
-# after a kernel restart saying what to run first (serverless_workbook/restart_hints.py).
+# after a kernel restart saying what to run first (serverless_workbook/course/restart_hints.py).
 export JUPYTER_PATH="$PWD/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 # Logs at WARN keep the URL above on screen; problems still show.
 exec .venv/bin/jupyter lab \

@@ -1,0 +1,12 @@
+"""The support library the workbook's notebooks import, one subpackage per concern.
+
+Imports run one way, down this list; a package may import its own modules and those of the
+packages below it, never one above (tests/test_layers.py holds the code to it):
+
+    workspaces   what each chapter and lab builds and drives, one module per lab or deployed system
+    course       the course machinery: lab format, generating labs, checks, grading, running notebooks
+    cloud        deploying and running on a target (local or AWS): stacks, artifacts, executions, clean-up
+    models       the chapters' models and figures: cost model, parallel-encode model, charts, diagrams
+    localcloud   moto plus one module per gap it leaves (Lambda, MediaConvert, API Gateway, ...)
+    common       what every layer stands on: ffmpeg (media), starting processes safely, template files
+"""

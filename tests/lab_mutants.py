@@ -57,7 +57,7 @@ LAB01 = [
            (("        gb_seconds = max(0, gb_seconds - PRICES.lambda_free_gb_seconds)\n", ""),),
            "lambda_cost(500,000, 100, 128, free_tier=True)"),
     _first("1.2", "the chapter's cost model", "shortcut",
-           "    from serverless_workbook.costs import Workload, lambda_monthly_cost\n"
+           "    from serverless_workbook.models.costs import Workload, lambda_monthly_cost\n"
            "    return lambda_monthly_cost(Workload(requests, duration_ms, memory_mb), free_tier)",
            "write this yourself: costs.lambda_monthly_cost is the answer"),
     Mutant("1.2", "prices typed in", "shortcut",
@@ -74,7 +74,7 @@ LAB01 = [
            (("requests_per_month < thumbnail_break_even()", "requests_per_month < 15_500_000"),),
            "cheaper_option(15,482,501)"),
     Mutant("1.3", "the chapter's break-even", "shortcut",
-           (("    servers = ec2_monthly_cost(", "    from serverless_workbook.costs import break_even_requests\n"
+           (("    servers = ec2_monthly_cost(", "    from serverless_workbook.models.costs import break_even_requests\n"
              "    return break_even_requests(ec2_monthly_cost(\"t3.medium\", instances=2), 250, 1024)\n"
              "    servers = ec2_monthly_cost("),),
            "write this yourself: costs.break_even_requests is the answer"),
@@ -185,8 +185,8 @@ LAB02 = [
            "    return pipeline_run.lambda_spans(target, function_name)",
            "write this yourself: pipeline_run.lambda_spans is the answer"),
     Mutant("2.7", "the span starts at the REPORT line", "mistake",
-           (("pipeline_run.Span(function_name, end - float(duration.group(1)) / 1000, end)",
-             "pipeline_run.Span(function_name, end, end + float(duration.group(1)) / 1000)"),),
+           (("timeline.Span(function_name, end - float(duration.group(1)) / 1000, end)",
+             "timeline.Span(function_name, end, end + float(duration.group(1)) / 1000)"),),
            "expected a span of"),
     _first("2.8", "the library's leftovers", "shortcut",
            "    return stacks.leftovers(target, STACK)",
@@ -417,7 +417,7 @@ LAB05 = [
            "segments 65: expected a ValueError"),
     Mutant("5.1", "the duration from the workbook's probe", "shortcut",
            (("        streams = ffmpeg_tools.streams(source)\n",
-             "        from serverless_workbook import media\n"
+             "        from serverless_workbook.common import media\n"
              "        streams = ffmpeg_tools.Streams(media.probe(source).duration, True)\n"),),
            "serverless_workbook is not in the Lambda runtime"),
     Mutant("5.1", "cut by encoding, not by stream copy", "shortcut",
@@ -479,9 +479,9 @@ LAB05 = [
              '    description = sfn.describe_execution(executionArn=arn)\n'),),
            "the execution's status when run returns", settle=SETTLE_EXECUTIONS),
     Mutant("5.5", "a span from scheduled to started", "mistake",
-           (('executions.Span(state, function, started["timestamp"], event["timestamp"],',
-             'executions.Span(state, function, scheduled["timestamp"], started["timestamp"],'),),
-           "the spans (state, function, start, end, succeeded)"),
+           (('timeline.Span(state, started["timestamp"], event["timestamp"],',
+             'timeline.Span(state, scheduled["timestamp"], started["timestamp"],'),),
+           "the spans (state, start, end, succeeded, function)"),
 ]
 
 MUTANTS = {

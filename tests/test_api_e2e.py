@@ -9,9 +9,10 @@ point at a real socket too.
 import pytest
 import requests
 
-from serverless_workbook import media, stacks
+from serverless_workbook.cloud import stacks
+from serverless_workbook.common import media
 from serverless_workbook.workspaces import catalogue
-from serverless_workbook.target import connect
+from serverless_workbook.cloud.target import connect
 
 EMAIL, PASSWORD = "grace@example.com", "Compiler-A0-1952"
 

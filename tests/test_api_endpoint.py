@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from serverless_workbook.workspaces import catalogue
-from serverless_workbook.target import connect
+from serverless_workbook.cloud.target import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = schemathesis.openapi.from_path(ROOT / "openapi" / "video-api.yaml")

@@ -10,9 +10,9 @@ import sys
 import pytest
 import requests
 
-from serverless_workbook import stacks
+from serverless_workbook.cloud import stacks
 from serverless_workbook.localcloud.apigateway import LocalApi
-from serverless_workbook.target import connect
+from serverless_workbook.cloud.target import connect
 
 # Echoes the event it got; ?fail=raise makes it fail, ?fail=shape makes it answer what is not a proxy response.
 HANDLER = '''

@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from serverless_workbook.lab_format import NotSaved
+from serverless_workbook.course.lab_format import NotSaved
 from serverless_workbook.workspaces import api_lab
 from serverless_workbook.workspaces.api_lab import REFERENCE, ApiWorkspace
 

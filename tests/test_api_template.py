@@ -6,7 +6,7 @@ import cfnlint.api
 import pytest
 import yaml
 
-from serverless_workbook.localcloud.cloudformation import load_template
+from serverless_workbook.common.templates import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "video-api.yaml"

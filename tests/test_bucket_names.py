@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from serverless_workbook import stacks
-from serverless_workbook.target import connect
+from serverless_workbook.cloud import stacks
+from serverless_workbook.cloud.target import connect
 from serverless_workbook.workspaces import catalogue
 
 

@@ -1,12 +1,13 @@
-"""python -m serverless_workbook.cleanup on the local cloud, with leftovers planted on purpose."""
+"""python -m serverless_workbook.cloud.cleanup on the local cloud, with leftovers planted on purpose."""
 import json
 from pathlib import Path
 
 import pytest
 
-from serverless_workbook import cleanup, stacks
-from serverless_workbook.artifacts import zip_folder
-from serverless_workbook.target import connect
+from serverless_workbook.cloud import trial_functions
+from serverless_workbook.cloud import cleanup, stacks
+from serverless_workbook.cloud.artifacts import zip_folder
+from serverless_workbook.cloud.target import connect
 
 TAGS = {"lab02": [{"Key": stacks.TAG_KEY, "Value": "lab02"}], "lab03": [{"Key": stacks.TAG_KEY, "Value": "lab03"}]}
 QUEUE_TEMPLATE = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
@@ -135,7 +136,6 @@ def test_create_function_waits_a_bounded_time_for_a_new_role_to_be_assumable():
     import boto3
     from botocore.stub import Stubber
 
-    from serverless_workbook.workspaces import pipeline_lab
 
     lam = boto3.client("lambda", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
     sleeps = []
@@ -144,27 +144,26 @@ def test_create_function_waits_a_bounded_time_for_a_new_role_to_be_assumable():
             stub.add_client_error("create_function", "InvalidParameterValueException",
                                   "The role defined for the function cannot be assumed by Lambda.")
         stub.add_response("create_function", {"FunctionName": "lab-trial-x"})
-        assert pipeline_lab.create_function(lam, sleep=sleeps.append, FunctionName="lab-trial-x", Role="r" * 20,
+        assert trial_functions.create_function(lam, sleep=sleeps.append, FunctionName="lab-trial-x", Role="r" * 20,
                                             Code={"ZipFile": b"zip"})["FunctionName"] == "lab-trial-x"
-        assert sleeps == [pipeline_lab.ROLE_RETRY_S] * 2
+        assert sleeps == [trial_functions.ROLE_RETRY_S] * 2
         stub.add_client_error("create_function", "InvalidParameterValueException", "Unsupported runtime")
         with pytest.raises(lam.exceptions.InvalidParameterValueException, match="Unsupported runtime"):
-            pipeline_lab.create_function(lam, sleep=sleeps.append, FunctionName="lab-trial-x", Role="r" * 20,
+            trial_functions.create_function(lam, sleep=sleeps.append, FunctionName="lab-trial-x", Role="r" * 20,
                                          Code={"ZipFile": b"zip"})
         stub.add_client_error("create_function", "InvalidParameterValueException",
                               "The role defined for the function cannot be assumed by Lambda.")
         with pytest.raises(lam.exceptions.InvalidParameterValueException, match="cannot be assumed"):
-            pipeline_lab.create_function(lam, wait_s=0, sleep=sleeps.append, FunctionName="lab-trial-x",
+            trial_functions.create_function(lam, wait_s=0, sleep=sleeps.append, FunctionName="lab-trial-x",
                                          Role="r" * 20, Code={"ZipFile": b"zip"})
         assert len(sleeps) == 2  # neither another error nor the wait's end is retried
 
 
 def test_trial_functions_are_tagged_for_the_clean_up(target, tmp_path):
-    from serverless_workbook.workspaces import pipeline_lab
 
     (tmp_path / "probe").mkdir()
     (tmp_path / "probe" / "app.py").write_text("def handler(event, context):\n    return 'ok'\n")
-    with pipeline_lab.trial_function(target, tmp_path / "probe", {}) as invoke:
+    with trial_functions.trial_function(target, tmp_path / "probe", {}) as invoke:
         assert invoke({}).payload == "ok"
         assert [cleanup.find(target, "lab-trial").resources[0]] == [
             "arn:aws:iam::123456789012:role/lab-trial-probe"]

@@ -3,7 +3,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from serverless_workbook.costs import (
+from serverless_workbook.cloud import trial_functions
+from serverless_workbook.models.costs import (
     HOURS_PER_MONTH,
     PRICES,
     SECONDS_PER_MONTH,
@@ -159,7 +160,7 @@ def test_one_lab_run_on_a_real_account_is_priced_from_the_same_table():
 def test_a_notebooks_estimate_is_priced_in_its_region_or_bounded_outside_it():
     from types import SimpleNamespace
 
-    from serverless_workbook.costs import OTHER_REGION_BOUND, notebook_estimate
+    from serverless_workbook.models.costs import OTHER_REGION_BOUND, notebook_estimate
 
     def aws(region):
         return SimpleNamespace(is_local=False, region=region)
@@ -180,7 +181,7 @@ def test_a_notebooks_estimate_is_priced_in_its_region_or_bounded_outside_it():
 
 
 def test_the_pipelines_outputs_are_the_ones_priced():
-    from serverless_workbook.costs import PIPELINE_OUTPUT_HEIGHTS
+    from serverless_workbook.models.costs import PIPELINE_OUTPUT_HEIGHTS
     from serverless_workbook.workspaces.pipeline_run import BOOK_RENDITIONS
 
     assert PIPELINE_OUTPUT_HEIGHTS == tuple(height for _, height, _ in BOOK_RENDITIONS.values())
@@ -204,7 +205,7 @@ class _NoCalls:
 
 @pytest.fixture
 def unconfirmed(monkeypatch):
-    from serverless_workbook import costs
+    from serverless_workbook.models import costs
 
     monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
     monkeypatch.setattr(costs, "_confirmed", set())
@@ -212,7 +213,8 @@ def unconfirmed(monkeypatch):
 
 
 def test_the_first_real_deploy_asks_for_confirmation_before_any_request(unconfirmed):
-    from serverless_workbook import costs, stacks
+    from serverless_workbook.cloud import stacks
+    from serverless_workbook.models import costs
     from serverless_workbook.workspaces import catalogue
 
     with pytest.raises(costs.CostsNotConfirmed) as refused:
@@ -225,7 +227,7 @@ def test_the_first_real_deploy_asks_for_confirmation_before_any_request(unconfir
 
 
 def test_confirming_in_the_kernel_or_the_environment_lets_deploys_through(unconfirmed, monkeypatch, capsys):
-    from serverless_workbook import costs
+    from serverless_workbook.models import costs
 
     costs.confirm(unconfirmed)
     assert capsys.readouterr().out == "Confirmed: this kernel may deploy to AWS in eu-west-1.\n"
@@ -241,7 +243,7 @@ def test_confirming_in_the_kernel_or_the_environment_lets_deploys_through(unconf
 def test_the_local_cloud_never_asks(monkeypatch):
     from types import SimpleNamespace
 
-    from serverless_workbook import costs
+    from serverless_workbook.models import costs
 
     monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
     monkeypatch.setattr(costs, "_confirmed", set())
@@ -250,9 +252,8 @@ def test_the_local_cloud_never_asks(monkeypatch):
 
 def test_a_bucket_or_a_throwaway_function_made_outside_a_stack_asks_too(unconfirmed, tmp_path):
     """Chapter 2's push-versus-poll experiment makes a bucket and a function before its first stack."""
-    from serverless_workbook import costs
-    from serverless_workbook.target import Target
-    from serverless_workbook.workspaces import pipeline_lab
+    from serverless_workbook.models import costs
+    from serverless_workbook.cloud.target import Target
 
     session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="eu-west-1")
     aws = Target("aws", "111122223333", "eu-west-1", session)
@@ -261,5 +262,5 @@ def test_a_bucket_or_a_throwaway_function_made_outside_a_stack_asks_too(unconfir
     (tmp_path / "probe").mkdir()
     with pytest.raises(costs.CostsNotConfirmed, match="the notebook that creates lab-trial-probe on AWS: at most 1 "
                                                       "short video transcoded"):
-        with pipeline_lab.trial_function(unconfirmed, tmp_path / "probe", {}):
+        with trial_functions.trial_function(unconfirmed, tmp_path / "probe", {}):
             pass

@@ -12,8 +12,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
-from serverless_workbook import ffmpeg_layer
-from serverless_workbook.artifacts import ZIP_DATE
+from serverless_workbook.cloud import ffmpeg_layer
+from serverless_workbook.cloud.artifacts import ZIP_DATE
 
 TOOLS = Path(__file__).resolve().parents[1] / "functions" / "parallel_encode" / "ffmpeg_tools.py"
 
@@ -77,8 +77,8 @@ def test_handlers_use_the_layer_on_aws_and_imageio_ffmpeg_locally(tmp_path, monk
 
 
 def test_published_layer_reaches_the_templates_functions(tmp_path):
-    from serverless_workbook import stacks
-    from serverless_workbook.target import connect
+    from serverless_workbook.cloud import stacks
+    from serverless_workbook.cloud.target import connect
 
     root = Path(__file__).resolve().parents[1]
     target = connect("local")
@@ -94,8 +94,8 @@ def test_published_layer_reaches_the_templates_functions(tmp_path):
 
 
 def test_a_layer_from_outside_the_local_cloud_is_left_out(tmp_path):
-    from serverless_workbook import stacks
-    from serverless_workbook.target import connect
+    from serverless_workbook.cloud import stacks
+    from serverless_workbook.cloud.target import connect
 
     root = Path(__file__).resolve().parents[1]
     foreign = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7"

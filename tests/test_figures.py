@@ -10,8 +10,9 @@ from diagrams.aws.network import APIGateway
 from diagrams.aws.storage import S3
 from diagrams.custom import Custom
 
-from serverless_workbook import figures
-from serverless_workbook.figures import Architecture, describe, figure
+from serverless_workbook.course.diagram_reader import Architecture, describe
+from serverless_workbook.models import figures
+from serverless_workbook.models.figures import figure
 
 
 def _graphviz_version() -> str:

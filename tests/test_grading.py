@@ -3,8 +3,8 @@ import nbformat
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from serverless_workbook import grading, judgement, labgen
-from serverless_workbook.lab_format import NotSaved, check_of, exercise_of
+from serverless_workbook.course import grading, judgement, labgen
+from serverless_workbook.course.lab_format import NotSaved, check_of, exercise_of
 
 LAB1 = "lab01-serverless-or-not.ipynb"
 
@@ -76,9 +76,9 @@ def test_shortcuts_find_every_way_to_reach_a_helper(source, found):
 
 
 def test_a_library_function_given_as_the_answer_is_refused():
-    from serverless_workbook.costs import lambda_monthly_cost
+    from serverless_workbook.models.costs import lambda_monthly_cost
 
-    with pytest.raises(grading.ExerciseFailed, match="write this yourself: serverless_workbook.costs.lambda_monthly_cost"):
+    with pytest.raises(grading.ExerciseFailed, match="write this yourself: serverless_workbook.models.costs.lambda_monthly_cost"):
         grading.Expectations("1.2").expect_own_work(lambda_monthly_cost, "costs.lambda_monthly_cost")
 
 
@@ -150,7 +150,7 @@ def test_a_check_run_before_its_cell_says_which_cell_to_run():
 def test_in_a_notebook_the_learners_frames_are_named_by_their_cells():
     shell = InteractiveShell.instance()
     try:
-        shell.run_cell("from serverless_workbook import grading\ndef learners_code():\n    return {}['missing']",
+        shell.run_cell("from serverless_workbook.course import grading\ndef learners_code():\n    return {}['missing']",
                        store_history=True)
         failed = shell.run_cell("with grading.exercise('9.9', 'a title'):\n    learners_code()", store_history=True)
         shown = failed.error_in_exec._render_traceback_()

@@ -4,9 +4,10 @@ import datetime
 import pytest
 import yaml
 
-from serverless_workbook.target import connect
+from serverless_workbook.cloud import trial_functions
+from serverless_workbook.cloud.target import connect
 from serverless_workbook.workspaces import pipeline_lab, pipeline_run
-from serverless_workbook.localcloud.cloudformation import load_template
+from serverless_workbook.common.templates import load_template
 
 REFERENCE = load_template(pipeline_lab.REFERENCE_TEMPLATE.read_text())
 
@@ -94,7 +95,7 @@ def test_a_trial_that_fails_says_which_line_of_the_handler(name, tmp_path):
     (folder / "app.py").write_text('def handler(event, context):\n    return event["Records"][0]["s3"]["name"]\n')
     target = connect(name)
     try:
-        with pipeline_lab.trial_function(target, folder, {}) as invoke:
+        with trial_functions.trial_function(target, folder, {}) as invoke:
             failed = invoke({"Records": [{"s3": {}}]})
     finally:
         target.close()

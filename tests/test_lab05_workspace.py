@@ -4,9 +4,9 @@ import subprocess
 import pytest
 import yaml
 
-from serverless_workbook import media
-from serverless_workbook.lab_format import NotSaved, stub_line
-from serverless_workbook.localcloud.cloudformation import load_template
+from serverless_workbook.common import media
+from serverless_workbook.course.lab_format import NotSaved, stub_line
+from serverless_workbook.common.templates import load_template
 from serverless_workbook.workspaces import parallel_lab
 
 REFERENCE = load_template(parallel_lab.REFERENCE_TEMPLATE.read_text())

@@ -3,7 +3,7 @@
 The invert test is nbgrader's `validate --invert` idea: leave one exercise as the student gets
 it, and its check must fail. The mutant tests go further: realistic wrong answers
 (tests/lab_mutants.py) must each be rejected by their exercise's check, for the reason the
-mutant names. Both run in one warm kernel per lab (serverless_workbook.warm_lab): the solution
+mutant names. Both run in one warm kernel per lab (serverless_workbook.course.warm_lab): the solution
 runs once, and each variant is swapped in, checked and swapped back out just before its check,
 so after every trial the lab goes on, and its real checks must all still pass.
 """
@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from lab_mutants import MUTANTS
 
-from serverless_workbook import grading, labgen, warm_lab
-from serverless_workbook.lab_format import check_ids
+from serverless_workbook.course import grading, labgen, warm_lab
+from serverless_workbook.course.lab_format import check_ids
 
 SOLUTIONS = sorted(labgen.SOLUTIONS.glob("*.ipynb"))
 

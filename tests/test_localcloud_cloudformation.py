@@ -2,9 +2,10 @@
 import json
 import pytest
 
-from serverless_workbook import stacks
-from serverless_workbook.localcloud.cloudformation import load_template, physical_ids
-from serverless_workbook.target import connect
+from serverless_workbook.cloud import stacks
+from serverless_workbook.common.templates import load_template
+from serverless_workbook.localcloud.cloudformation import physical_ids
+from serverless_workbook.cloud.target import connect
 
 TEMPLATE = """
 Resources:

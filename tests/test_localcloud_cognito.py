@@ -1,7 +1,7 @@
 """The local cloud's Cognito refuses SignUp where only the pool's administrator may add users, and only there."""
 import pytest
 
-from serverless_workbook.target import connect
+from serverless_workbook.cloud.target import connect
 
 
 @pytest.fixture

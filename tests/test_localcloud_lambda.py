@@ -9,9 +9,9 @@ import zipfile
 
 import pytest
 
-from serverless_workbook import media, process_environment
+from serverless_workbook.common import media, process_environment
 from serverless_workbook.localcloud import lambda_runtime, sqs_poller
-from serverless_workbook.target import connect
+from serverless_workbook.cloud.target import connect
 
 HANDLER = '''
 import json, logging, os, time

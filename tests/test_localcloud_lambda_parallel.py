@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from serverless_workbook.target import TargetError, connect
+from serverless_workbook.cloud.target import TargetError, connect
 from test_localcloud_lambda import zipped
 
 HANDLER = '''

@@ -4,8 +4,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from serverless_workbook import media
-from serverless_workbook.target import connect
+from serverless_workbook.common import media
+from serverless_workbook.cloud.target import connect
 
 ROLE = "arn:aws:iam::123456789012:role/mediaconvert"
 SOURCE, OUTPUT = "mc-test-source", "mc-test-output"

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from serverless_workbook.localcloud import sqs_poller
-from serverless_workbook.target import connect
+from serverless_workbook.cloud.target import connect
 from test_localcloud_lambda import zipped
 
 HANDLER = '''

@@ -4,7 +4,7 @@ import os
 import pytest
 from moto import mock_aws
 
-from serverless_workbook.target import ACCOUNT_VARIABLE, TARGET_VARIABLE, TargetError, connect
+from serverless_workbook.cloud.target import ACCOUNT_VARIABLE, TARGET_VARIABLE, TargetError, connect
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +108,7 @@ def test_a_real_accounts_id_is_masked_in_what_a_notebook_prints_and_displays(mon
     import sys
     from types import SimpleNamespace
 
-    from serverless_workbook.target import mask_outputs
+    from serverless_workbook.cloud.target import mask_outputs
 
     out, err = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)

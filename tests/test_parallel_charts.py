@@ -1,26 +1,8 @@
-"""Chapter 5's charts draw what they are given: the spans, the model and the measured points."""
+"""Chapter 5's charts draw what they are given: the model and the measured points."""
 import math
-from datetime import datetime, timedelta
 
-from serverless_workbook import parallel_charts
-from serverless_workbook.executions import Span
-from serverless_workbook.parallel_model import ParallelEncode
-
-T0 = datetime(2026, 1, 1)
-
-
-def span(state, start, end, succeeded=True):
-    return Span(state, "fn", T0 + timedelta(seconds=start), T0 + timedelta(seconds=end), succeeded)
-
-
-def test_the_timeline_has_one_bar_per_task_from_its_start():
-    spans = [span("Split", 0, 1), span("EncodeSegment", 1, 4), span("EncodeSegment", 1.5, 3, False), span("Merge", 4, 5)]
-    ax = parallel_charts.plot_timeline(spans).axes[0]
-    bars = sorted((bar.get_x(), bar.get_width()) for bar in ax.patches)
-    assert bars == [(0, 1), (1, 3), (1.5, 1.5), (4, 1)]
-    assert [bar.get_hatch() for bar in ax.patches].count("//") == 1
-    assert ax.get_xlim()[1] >= 5 * 1.1, "the last bar's label needs room inside the frame"
-
+from serverless_workbook.models import parallel_charts
+from serverless_workbook.models.parallel_model import ParallelEncode
 
 def test_the_speedup_chart_plots_the_model_and_the_measured_points():
     model = ParallelEncode(encode_seconds=60, split_seconds=2, merge_seconds=1, cold_start_seconds=0)

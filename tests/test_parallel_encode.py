@@ -7,11 +7,13 @@ from pathlib import Path
 import cfnlint.api
 import pytest
 
-from serverless_workbook import executions, media, stacks
+from serverless_workbook.cloud import trial_functions
+from serverless_workbook.cloud import executions, stacks
+from serverless_workbook.models import timeline
+from serverless_workbook.common import media
 from serverless_workbook.localcloud import stepfunctions
-from serverless_workbook.localcloud.cloudformation import load_template
-from serverless_workbook.target import connect
-from serverless_workbook.workspaces import pipeline_lab
+from serverless_workbook.common.templates import load_template
+from serverless_workbook.cloud.target import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
@@ -91,9 +93,9 @@ def test_timestamps_are_continuous_across_segment_boundaries(encoded):
 
 
 def test_the_map_state_encoded_segments_concurrently(encoded):
-    spans = [span for span in executions.lambda_spans(encoded["history"]) if span.state == "EncodeSegment"]
-    assert len(spans) == 3 and all(span.function == "parallel-encode-segment" for span in spans)
-    assert executions.overlapping(spans), "the encoders never ran at the same time"
+    spans = [span for span in executions.lambda_spans(encoded["history"]) if span.label == "EncodeSegment"]
+    assert len(spans) == 3 and all(span.detail == "parallel-encode-segment" for span in spans)
+    assert timeline.overlapping(spans), "the encoders never ran at the same time"
 
 
 def test_a_bad_segment_count_fails_the_execution(encoded):
@@ -214,7 +216,7 @@ def test_invoke_answers_or_raises_the_handlers_error(tmp_path):
                                      "    return {'echo': event}\n")
     target = connect("local")
     try:
-        with pipeline_lab.trial_function(target, tmp_path, {}, timeout=3):
+        with trial_functions.trial_function(target, tmp_path, {}, timeout=3):
             name = f"lab-trial-{tmp_path.name.replace('_', '-')}"
             assert executions.invoke(target, name, {"a": 1}) == {"echo": {"a": 1}}
             with pytest.raises(executions.FunctionFailed, match="ValueError: asked to fail"):

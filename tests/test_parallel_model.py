@@ -1,8 +1,8 @@
 """Chapter 5's models: Amdahl's law, rounds under a concurrency limit, and the bill of one parallel encode."""
 import pytest
 
-from serverless_workbook.costs import PRICES
-from serverless_workbook.parallel_model import (ParallelEncode, amdahl_speedup, mediaconvert_cost,
+from serverless_workbook.models.costs import PRICES
+from serverless_workbook.models.parallel_model import (ParallelEncode, amdahl_speedup, mediaconvert_cost,
                                                 parallel_encode_cost)
 
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import cfnlint.api
 import pytest
 
-from serverless_workbook import stacks
+from serverless_workbook.cloud import stacks
 from serverless_workbook.localcloud import sqs_poller
-from serverless_workbook.localcloud.cloudformation import load_template
-from serverless_workbook.target import connect
+from serverless_workbook.common.templates import load_template
+from serverless_workbook.cloud.target import connect
 from serverless_workbook.workspaces import patterns_lab
 from test_pipeline_template import as_list, statements
 

@@ -1,9 +1,9 @@
 """Lab 4's workspace: handler parts spliced into the reference functions, and the queue policy reader."""
 import pytest
 
-from serverless_workbook.lab_format import stub_line
+from serverless_workbook.course.lab_format import stub_line
 from serverless_workbook.workspaces import patterns_lab
-from serverless_workbook.lab_format import NotSaved
+from serverless_workbook.course.lab_format import NotSaved
 
 QUEUE, TOPIC = "arn:aws:sqs:us-east-1:1:captions", "arn:aws:sns:us-east-1:1:uploads"
 HANDLER = "def handler(event, context):\n    ### BEGIN SOLUTION\n    return helper(event)\n    ### END SOLUTION\n"

@@ -9,8 +9,9 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from serverless_workbook import media, stacks
-from serverless_workbook.target import connect
+from serverless_workbook.cloud import stacks
+from serverless_workbook.common import media
+from serverless_workbook.cloud.target import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = "video-e2e"

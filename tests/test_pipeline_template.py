@@ -4,7 +4,7 @@ from pathlib import Path
 import cfnlint.api
 import pytest
 
-from serverless_workbook.localcloud.cloudformation import load_template
+from serverless_workbook.common.templates import load_template
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "video-pipeline.yaml"
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-from serverless_workbook import media, stacks
+from serverless_workbook.cloud import stacks
+from serverless_workbook.common import media
 from serverless_workbook.workspaces import pipeline_run
-from serverless_workbook.target import connect
+from serverless_workbook.cloud.target import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTS = ("width", "height", "duration", "fps", "video_codec", "audio_codec", "audio_tracks")

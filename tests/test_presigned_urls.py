@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 
-from serverless_workbook.target import Target
+from serverless_workbook.cloud.target import Target
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from serverless_workbook import media, stack_updates, stacks
+from serverless_workbook.cloud import trial_functions
+from serverless_workbook.cloud import stack_updates, stacks
+from serverless_workbook.common import media
 from serverless_workbook.workspaces import pipeline_lab
 from serverless_workbook.localcloud import cloudformation_changes
-from serverless_workbook.localcloud.cloudformation import load_template
+from serverless_workbook.common.templates import load_template
 from serverless_workbook.workspaces.pipeline_run import DeployedOutputs, PipelineSession, processed, upload_and_wait
-from serverless_workbook.target import connect
+from serverless_workbook.cloud.target import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
@@ -218,7 +220,7 @@ def test_a_check_interrupted_before_its_clean_up_runs_again_afresh(tmp_path):
         folder = tmp_path / "handler"
         folder.mkdir()
         (folder / "app.py").write_text("def handler(event, context):\n    return event\n")
-        with pipeline_lab.trial_function(target, folder, {}) as invoke:
+        with trial_functions.trial_function(target, folder, {}) as invoke:
             assert invoke({"a": 1}).payload == {"a": 1}
     finally:
         target.close()

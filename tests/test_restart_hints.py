@@ -21,7 +21,7 @@ def shell(monkeypatch, tmp_path):
 
 
 def test_a_name_forgotten_by_a_restart_ends_with_what_to_run(shell):
-    shell.run_line_magic("load_ext", "serverless_workbook.restart_hints")
+    shell.run_line_magic("load_ext", "serverless_workbook.course.restart_hints")
     result = shell.run_cell('with exercise("1.1", "a title") as ex:\n    pass')
     assert isinstance(result.error_in_exec, NameError)  # the cell still fails, so "Run All" stops there
     assert any("name 'exercise' is not defined" in line for line in shell.shown[0])
@@ -46,5 +46,5 @@ def test_lab_3_names_the_cell_that_sets_a_name_it_knows(shell):
 def test_make_lab_starts_kernels_with_the_hint():
     spec = json.loads((ROOT / "jupyter" / "kernels" / "python3" / "kernel.json").read_text())
     assert spec["argv"][:3] == ["python", "-m", "ipykernel_launcher"]
-    assert "--ext=serverless_workbook.restart_hints" in spec["argv"]
+    assert "--ext=serverless_workbook.course.restart_hints" in spec["argv"]
     assert 'JUPYTER_PATH="$PWD/jupyter' in (ROOT / "scripts" / "lab.sh").read_text()

@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from nbformat.sign import MemorySignatureStore, NotebookNotary
 
-from serverless_workbook import trust
+from serverless_workbook.course import trust
 
 
 def _notebook(path, text):

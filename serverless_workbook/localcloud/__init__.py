@@ -11,9 +11,19 @@ One module per gap, like moto's one package per service:
 - stepfunctions: state machines that execute, from the API or a template;
 - apigateway: the deployed REST API served over HTTP, with its Cognito authorizer;
 - public_parameters: AWS's public SSM parameter for the Powertools layer, which templates resolve;
-- server: moto as an HTTP server, for the same flow over endpoint URLs.
+- server: moto as an HTTP server, for the same flow over endpoint URLs;
+- cloudformation_changes: the change set an update_stack would make, planned as CloudFormation plans it.
+
+May import: common only; never the packages above it (the local cloud knows nothing of labs or grading).
 """
-from . import cloudformation_types, cognito, lambda_runtime, mediaconvert, sqs_poller, stepfunctions
+from serverless_workbook.localcloud import (
+    cloudformation_types,
+    cognito,
+    lambda_runtime,
+    mediaconvert,
+    sqs_poller,
+    stepfunctions,
+)
 
 
 def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -> mediaconvert.JobStore:

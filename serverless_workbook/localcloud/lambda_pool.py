@@ -24,9 +24,9 @@ import sys
 import threading
 from typing import Any
 
-from .. import process_environment
-from . import lambda_sandbox
-from .lambda_sandbox import LambdaContext, LambdaTimeout
+from serverless_workbook.common import process_environment
+from serverless_workbook.localcloud import lambda_sandbox
+from serverless_workbook.localcloud.lambda_sandbox import LambdaContext, LambdaTimeout
 
 SANDBOX_SCRIPT = lambda_sandbox.__file__
 MB_PER_VCPU = 1769

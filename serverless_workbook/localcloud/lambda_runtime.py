@@ -29,9 +29,17 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 
-from .. import process_environment
-from .lambda_pool import SandboxCrashed, SandboxPool
-from .lambda_sandbox import LOG_FORMAT, LambdaContext, LambdaTimeout, call, error_log, error_payload, load_handler
+from serverless_workbook.common import process_environment
+from serverless_workbook.localcloud.lambda_pool import SandboxCrashed, SandboxPool
+from serverless_workbook.localcloud.lambda_sandbox import (
+    LOG_FORMAT,
+    LambdaContext,
+    LambdaTimeout,
+    call,
+    error_log,
+    error_payload,
+    load_handler,
+)
 
 PATCHED_METHOD = "_invoke_lambda"
 EXPECTED_PARAMETERS = ["self", "event"]

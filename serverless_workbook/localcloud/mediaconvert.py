@@ -31,9 +31,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import media
-from . import transcoder
-from .mediaconvert_settings import UnsupportedSetting, check
+from serverless_workbook.common import media
+from serverless_workbook.localcloud import transcoder
+from serverless_workbook.localcloud.mediaconvert_settings import UnsupportedSetting, check
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPES = {".mp4": "video/mp4", ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T"}

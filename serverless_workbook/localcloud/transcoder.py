@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .. import media, process_environment
-from .mediaconvert_settings import UnsupportedSetting
+from serverless_workbook.common import media, process_environment
+from serverless_workbook.localcloud.mediaconvert_settings import UnsupportedSetting
 
 # MediaConvert's defaults when a setting is absent.
 DEFAULT_RATE_CONTROL = "CBR"

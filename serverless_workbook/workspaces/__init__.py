@@ -7,8 +7,8 @@
     patterns_lab    lab 4: the chapter 4 pattern stacks for the checks, handlers written in cells
     parallel_lab    lab 5: the parallel-encode handlers and state machine written in cells
 
-The general machinery they stand on (target, stacks, media, grading, the local
-cloud) stays one level up in ``serverless_workbook``.
+May import every other package of the workbook (course, cloud, models, localcloud, common): this is the
+top layer. A workspace never imports another lab's workspace's internals except through its functions.
 """
 from __future__ import annotations
 

@@ -19,11 +19,12 @@ from typing import Any, Iterator
 import requests
 from botocore.client import BaseClient
 
-from .. import restart_hints, stacks
-from . import catalogue
-from . import register_saving_magics
-from ..lab_format import STUB, NotSaved, top_level_functions, without_markers
-from ..localcloud.cloudformation import physical_ids
+from serverless_workbook.cloud import stacks
+from serverless_workbook.course import restart_hints
+from serverless_workbook.workspaces import catalogue
+from serverless_workbook.workspaces import register_saving_magics
+from serverless_workbook.course.lab_format import STUB, NotSaved, top_level_functions, without_markers
+from serverless_workbook.localcloud.cloudformation import physical_ids
 
 REFERENCE = catalogue.ROOT / "functions" / "video_api"
 # Part name -> the reference functions the learner's cell replaces.

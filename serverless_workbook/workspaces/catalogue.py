@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import stacks
-from ..localcloud import public_parameters
-from ..localcloud.apigateway import LocalApi
+from serverless_workbook.cloud import stacks
+from serverless_workbook.localcloud import public_parameters
+from serverless_workbook.localcloud.apigateway import LocalApi
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE_TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
@@ -99,7 +99,7 @@ def serve(target: Any, api: dict[str, str]) -> LocalApi | StageUrl:
 
 
 def main() -> None:
-    from ..target import connect
+    from serverless_workbook.cloud.target import connect
 
     parser = argparse.ArgumentParser(description="Serve the video catalogue API on the local cloud until Ctrl-C.")
     parser.add_argument("--email", default="learner@example.com")

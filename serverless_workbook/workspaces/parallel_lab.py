@@ -22,13 +22,13 @@ from typing import Any, Iterator
 
 import yaml
 
-from .. import media, process_environment
-from ..lab_format import STUB, NotSaved, without_markers
-from ..localcloud.cloudformation import load_template, write_template
-from ..localcloud.stepfunctions import definition as substituted
-from ..stacks import empty_bucket
-from ..target import TARGET_VARIABLE, connect
-from . import register_saving_magics
+from serverless_workbook.common import media, process_environment
+from serverless_workbook.course.lab_format import STUB, NotSaved, without_markers
+from serverless_workbook.common.templates import load_template, write_template
+from serverless_workbook.localcloud.stepfunctions import definition as substituted
+from serverless_workbook.cloud.stacks import empty_bucket
+from serverless_workbook.cloud.target import TARGET_VARIABLE, connect
+from serverless_workbook.workspaces import register_saving_magics
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions" / "parallel_encode"

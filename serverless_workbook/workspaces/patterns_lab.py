@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from .. import stacks
-from . import register_saving_magics
-from ..lab_format import STUB, NotSaved, top_level_functions, without_markers
-from .pipeline_lab import FUNCTIONS
+from serverless_workbook.cloud import stacks
+from serverless_workbook.workspaces import register_saving_magics
+from serverless_workbook.course.lab_format import STUB, NotSaved, top_level_functions, without_markers
+from serverless_workbook.workspaces.pipeline_lab import FUNCTIONS
 
 TEMPLATES = FUNCTIONS.parent / "templates"
 # Pattern -> (code parameter of its template, the reference handler folder).

@@ -15,7 +15,6 @@ import posixpath
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -24,7 +23,9 @@ from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
-from .. import costs, stacks
+from serverless_workbook.cloud import stacks
+from serverless_workbook.models import costs
+from serverless_workbook.models.timeline import Span
 
 # The book's three MP4 outputs: NameModifier -> (width, height, video bitrate).
 BOOK_RENDITIONS = {
@@ -134,15 +135,6 @@ def processed(target: Any, outputs: dict[str, str], clip: str | Path, key: str) 
     return upload_and_wait(target, outputs, clip, key)
 
 
-@dataclass(frozen=True)
-class Span:
-    """Something one component did, from start to end (seconds since the epoch)."""
-
-    component: str
-    start: float
-    end: float
-
-
 _REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: ([\d.]+) ms")
 
 
@@ -171,25 +163,6 @@ def job_spans(job: dict[str, Any]) -> list[Span]:
     timing = {k: v.timestamp() for k, v in job["Timing"].items() if isinstance(v, datetime.datetime)}
     return [Span("MediaConvert queued", timing["SubmitTime"], timing["StartTime"]),
             Span("MediaConvert transcoding", timing["StartTime"], timing["FinishTime"])]
-
-
-def plot_timeline(spans: list[Span], title: str) -> Any:
-    """A Gantt chart of the spans, one row per component, in milliseconds since the first started."""
-    import matplotlib.pyplot as plt
-
-    components = list(dict.fromkeys(s.component for s in spans))
-    origin = min(s.start for s in spans)
-    figure, axes = plt.subplots(figsize=(8, 0.6 * len(components) + 1.2))
-    for row, component in enumerate(components):
-        bars = [((s.start - origin) * 1000, max((s.end - s.start) * 1000, 2)) for s in spans if s.component == component]
-        axes.broken_barh(bars, (row - 0.3, 0.6))
-    axes.set_yticks(range(len(components)), components)
-    axes.invert_yaxis()
-    axes.set_xlabel("milliseconds since the upload's first reaction")
-    axes.set_title(title)
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
 
 
 def run_cost(clip_seconds: float) -> dict[str, float]:

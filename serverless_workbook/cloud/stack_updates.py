@@ -16,8 +16,9 @@ from typing import Any
 
 from botocore.exceptions import WaiterError
 
-from .artifacts import ARTIFACT_PARAMETER, Package, new_artifact_bucket_name, upload_code
-from .localcloud import cloudformation, cloudformation_changes
+from serverless_workbook.cloud.artifacts import ARTIFACT_PARAMETER, Package, new_artifact_bucket_name, upload_code
+from serverless_workbook.common import templates
+from serverless_workbook.localcloud import cloudformation, cloudformation_changes
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
 WAIT = {"Delay": 5, "MaxAttempts": 360}
@@ -76,12 +77,12 @@ def update(target: Any, stack_name: str, template_text: str, parameters: dict[st
            packages: dict[str, Package], replace_data: bool, tags: dict[str, str]) -> None:
     """Bring the deployed stack to the template, parameters and code given; print what changed."""
     old_text, old_parameters = _deployed(target, stack_name)
-    new_template = cloudformation.load_template(template_text)
+    new_template = templates.load_template(template_text)
     defaults = {name: str(spec["Default"]) for name, spec in new_template.get("Parameters", {}).items()
                 if "Default" in spec}
     parameters = {**defaults, **parameters}
     # The code keys change with every edit; a change to them alone is the code-only path below.
-    unchanged = (cloudformation.load_template(old_text) == new_template and
+    unchanged = (templates.load_template(old_text) == new_template and
                  {k: v for k, v in old_parameters.items() if k not in packages and k != ARTIFACT_PARAMETER}
                  == parameters)
     bucket = old_parameters.get(ARTIFACT_PARAMETER) or new_artifact_bucket_name(stack_name)
@@ -135,7 +136,7 @@ def _apply_change_set(target: Any, stack_name: str, old_text: str, old_parameter
     cfn = target.client("cloudformation")
     if target.is_local:
         changes = cloudformation_changes.plan(
-            cloudformation.load_template(old_text), old_parameters, cloudformation.load_template(template_text),
+            templates.load_template(old_text), old_parameters, templates.load_template(template_text),
             parameters, cloudformation.physical_ids(target, stack_name))
         change_set = None
     else:

@@ -1,7 +1,7 @@
 """Execute notebooks in place, in the pinned environment, as nbval will re-run them.
 
-    python -m serverless_workbook.execute chapters/02-event-driven-pipeline.ipynb ...
-    python -m serverless_workbook.execute --strip-only solutions/*.ipynb
+    python -m serverless_workbook.course.notebook_runner chapters/02-event-driven-pipeline.ipynb ...
+    python -m serverless_workbook.course.notebook_runner --strip-only solutions/*.ipynb
 
 Each notebook runs in a fresh kernel in its own folder (its relative paths,
 `../templates/...`, resolve as in JupyterLab). The timing metadata Jupyter adds to

@@ -18,10 +18,26 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 from tqdm import tqdm
 
-from . import costs, stack_updates
-from .artifacts import ARTIFACT_PARAMETER, Package, new_artifact_bucket_name, package, upload_code, zip_folder
-from .localcloud import cloudformation
-from .stack_updates import CAPABILITIES, WAIT, DataAtRisk, DeployError, failure_reasons, parameter_list
+from serverless_workbook.cloud import stack_updates
+from serverless_workbook.models import costs
+from serverless_workbook.cloud.artifacts import (
+    ARTIFACT_PARAMETER,
+    Package,
+    new_artifact_bucket_name,
+    package,
+    upload_code,
+    zip_folder,
+)
+from serverless_workbook.common import templates
+from serverless_workbook.localcloud import cloudformation
+from serverless_workbook.cloud.stack_updates import (
+    CAPABILITIES,
+    WAIT,
+    DataAtRisk,
+    DeployError,
+    failure_reasons,
+    parameter_list,
+)
 
 # Part of this module's interface: the labs zip handlers with stacks.zip_folder, and catch stacks.DeployError.
 __all__ = ["DataAtRisk", "DeployError", "NotDeployed", "TAG_KEY", "deploy", "empty_bucket", "exists", "leftovers",
@@ -105,7 +121,7 @@ def _bucket_suffix(target: Any, stack_name: str, template_text: str, status: str
     The in-kernel local cloud starts empty with each kernel, so nothing is re-created there: its suffix is its
     (fake) account id, and saved outputs that print a bucket name stay the same from run to run.
     """
-    declared = cloudformation.load_template(template_text).get("Parameters", {})
+    declared = templates.load_template(template_text).get("Parameters", {})
     if BUCKET_SUFFIX not in declared or BUCKET_SUFFIX in given:
         return {}
     if status is not None:
@@ -138,7 +154,7 @@ def _create(target: Any, stack_name: str, template_text: str, parameters: dict[s
             packages: dict[str, Package], progress: bool) -> dict[str, str]:
     tags = _stack_tags(stack_name)
     cfn = target.client("cloudformation")
-    total = len(cloudformation.load_template(template_text)["Resources"])
+    total = len(templates.load_template(template_text)["Resources"])
     bucket = new_artifact_bucket_name(stack_name)
     try:
         parameters = {**parameters, **(upload_code(target, bucket, packages, tags) if packages else {})}

@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from botocore.config import Config
 
+from serverless_workbook.models.timeline import Span
+
 LAMBDA_ENDS = ("LambdaFunctionSucceeded", "LambdaFunctionFailed", "LambdaFunctionTimedOut")
-
-
-@dataclass(frozen=True)
-class Span:
-    """One Lambda task: the state that ran it, the function, and when it started and ended."""
-
-    state: str
-    function: str
-    started: datetime
-    ended: datetime
-    succeeded: bool
 
 
 def run(target: Any, state_machine_arn: str, event: dict[str, Any], timeout: float = 300,
@@ -78,8 +67,8 @@ def lambda_spans(history: list[dict[str, Any]]) -> list[Span]:
         scheduled = by_id[started["previousEventId"]]
         entered = by_id[scheduled["previousEventId"]]
         resource = scheduled["lambdaFunctionScheduledEventDetails"]["resource"]
-        spans.append(Span(entered["stateEnteredEventDetails"]["name"], resource.rsplit(":", 1)[-1],
-                          started["timestamp"], event["timestamp"], event["type"] == LAMBDA_ENDS[0]))
+        spans.append(Span(entered["stateEnteredEventDetails"]["name"], started["timestamp"], event["timestamp"],
+                          succeeded=event["type"] == LAMBDA_ENDS[0], detail=resource.rsplit(":", 1)[-1]))
     return spans
 
 
@@ -98,8 +87,3 @@ def state_seconds(history: list[dict[str, Any]], state: str) -> float:
     if not entered or not exited:
         raise ValueError(f"the history has no state named {state!r} that was entered and left")
     return (max(exited) - min(entered)).total_seconds()
-
-
-def overlapping(spans: list[Span]) -> bool:
-    """Whether all the spans ran at one moment together (the latest start is before the earliest end)."""
-    return len(spans) > 1 and max(s.started for s in spans) < min(s.ended for s in spans)

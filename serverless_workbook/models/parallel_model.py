@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .costs import PRICES, PriceTable
+from serverless_workbook.models.costs import PRICES, PriceTable
 
 
 def amdahl_speedup(serial_fraction: float, workers: float) -> float:

@@ -9,7 +9,7 @@ from IPython.display import display
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from serverless_workbook.costs import (
+from serverless_workbook.models.costs import (
     PRICES,
     Workload,
     break_even_requests,

@@ -9,7 +9,7 @@ In a check cell::
 passes with one deterministic line, or raises ExerciseFailed whose message
 says what was expected and what was found.
 
-From the shell, ``python -m serverless_workbook.grading labs/lab01-....ipynb``
+From the shell, ``python -m serverless_workbook.course.grading labs/lab01-....ipynb``
 grades each submission as nbgrader's autograde does: the learner's answer cells
 (found by their ``workbook.exercise`` metadata) are put into the pristine released
 lab, which runs in a fresh kernel, so an edited, deleted or added check cell
@@ -38,9 +38,9 @@ from IPython import get_ipython
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-from serverless_workbook import sandbox
-from serverless_workbook.lab_format import NotSaved, check_of, exercise_of, points_of
-from serverless_workbook.labgen import LABS as RELEASE
+from serverless_workbook.course import scratch_folder
+from serverless_workbook.course.lab_format import NotSaved, check_of, exercise_of, points_of
+from serverless_workbook.course.labgen import LABS as RELEASE
 
 CELL_TIMEOUT_S = 600
 
@@ -212,7 +212,7 @@ def execute(nb: NotebookNode, folder: Path) -> NotebookNode:
 
     The kernel runs in a stand-in for `folder`, so the learner's own workspace/ there is left as it was.
     """
-    with sandbox.folder_like(folder) as cwd:
+    with scratch_folder.folder_like(folder) as cwd:
         client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, allow_errors=True, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd)}})
         client.execute()

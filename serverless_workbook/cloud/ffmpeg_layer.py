@@ -18,7 +18,7 @@ from typing import Any
 
 import imageio_ffmpeg
 
-from .artifacts import ZIP_DATE
+from serverless_workbook.cloud.artifacts import ZIP_DATE
 
 MEMBER = "bin/ffmpeg"
 LAYER_NAME = "workbook-ffmpeg"

@@ -13,10 +13,10 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from serverless_workbook.execute import without_timings
-from serverless_workbook.lab_format import BEGIN, END, exercise_of, stub_line
+from serverless_workbook.course.notebook_runner import without_timings
+from serverless_workbook.course.lab_format import BEGIN, END, exercise_of, stub_line
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 LABS = ROOT / "labs"
 

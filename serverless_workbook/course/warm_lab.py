@@ -22,9 +22,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-from serverless_workbook import sandbox
-from serverless_workbook.grading import CELL_TIMEOUT_S, Result, verdict
-from serverless_workbook.lab_format import check_of, exercise_of
+from serverless_workbook.course import scratch_folder
+from serverless_workbook.course.grading import CELL_TIMEOUT_S, Result, verdict
+from serverless_workbook.course.lab_format import check_of, exercise_of
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def run(solution: Path, variants: Iterable[Variant], timeout: int = CELL_TIMEOUT
     for exercise_id in by_exercise:
         if len(answer_cells(nb, exercise_id)) != 1:
             raise ValueError(f"{solution.name}: exercise {exercise_id} needs exactly one answer cell to swap")
-    with sandbox.folder_like(solution.parent) as cwd:
+    with scratch_folder.folder_like(solution.parent) as cwd:
         return _trials(nb, by_exercise, _Kernel(nb, cwd, timeout))
 
 

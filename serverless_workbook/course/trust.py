@@ -7,7 +7,7 @@ database, which a fresh machine does not have. ``make lab`` therefore signs the
 notebooks in chapters/ and solutions/ whose content is exactly what git's HEAD
 holds: outputs the project committed, never one a learner (or anyone) edited.
 
-    python -m serverless_workbook.trust [ROOT]
+    python -m serverless_workbook.course.trust [ROOT]
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Find, and with --yes delete, everything the workbook tagged in the target: the explicit clean-up.
 
-    python -m serverless_workbook.cleanup                   # list what is tagged workbook=<any lab>
-    python -m serverless_workbook.cleanup --stack lab02     # one lab's stack and what it left
-    python -m serverless_workbook.cleanup --stack lab02 --yes
+    python -m serverless_workbook.cloud.cleanup                   # list what is tagged workbook=<any lab>
+    python -m serverless_workbook.cloud.cleanup --stack lab02     # one lab's stack and what it left
+    python -m serverless_workbook.cloud.cleanup --stack lab02 --yes
 
 The target is the one the labs use (WORKBOOK_TARGET and friends), so on a real account this is the
 command that proves, or makes, the account clean. Stacks go first, through stacks.teardown (it stops
@@ -20,9 +20,9 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import stacks
-from .target import connect
-from .workspaces.pipeline_lab import TRIAL_PREFIX, TRIAL_TAG
+from serverless_workbook.cloud import stacks
+from serverless_workbook.cloud.target import connect
+from serverless_workbook.cloud.trial_functions import TRIAL_PREFIX, TRIAL_TAG
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ _DELETERS: dict[str, Callable[[Any, str], None]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m serverless_workbook.cleanup", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m serverless_workbook.cloud.cleanup", description=__doc__.split("\n")[0])
     parser.add_argument("--stack", help="only this lab's stack and resources (the value of the workbook tag)")
     parser.add_argument("--yes", action="store_true", help="delete what is listed (without it, only list)")
     args = parser.parse_args(argv)

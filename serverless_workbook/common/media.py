@@ -9,7 +9,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from . import process_environment
+from serverless_workbook.common import process_environment
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 

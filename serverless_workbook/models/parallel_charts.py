@@ -1,4 +1,5 @@
-"""Chapter 5's charts: MapReduce drawn, an execution's timeline, and the speed-up model beside measured points.
+"""Chapter 5's charts: MapReduce drawn, and the speed-up model beside measured points (an execution's timeline
+is drawn by models.timeline).
 
 Every chart is a matplotlib figure: a notebook stores it as a PNG, which nbval
 does not compare, so measured times may appear in it and nowhere in the text.
@@ -13,9 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 # Chapter 1's figure class: shown once, as the PNG of the chart a cell returns, on any backend.
-from .cost_explorer import CostChart as Chart
-from .executions import Span
-from .parallel_model import ParallelEncode, amdahl_speedup
+from serverless_workbook.models.cost_explorer import CostChart as Chart
+from serverless_workbook.models.parallel_model import ParallelEncode, amdahl_speedup
 
 SEGMENT_RANGE = range(1, 65)
 _COLOURS = ("#e7821a", "#2e73b8", "#3a9e5a", "#b8452e", "#7a4fb0", "#8c6d1f")
@@ -52,31 +52,6 @@ def plot_mapreduce(pieces: int = 4) -> Figure:
     ax.set_ylim(-0.7, pieces - 0.1)
     ax.axis("off")
     ax.set_title("Split, map in parallel, reduce")
-    fig.tight_layout()
-    return fig
-
-
-def plot_timeline(spans: list[Span], title: str = "One execution, from its history") -> Figure:
-    """Each Lambda task as a bar from its start to its end, seconds after the execution's first task."""
-    origin = min(span.started for span in spans)
-    fig = Chart(figsize=(9, 0.45 * len(spans) + 1.2))
-    ax = fig.subplots()
-    states = list(dict.fromkeys(span.state for span in spans))
-    for row, span in enumerate(sorted(spans, key=lambda s: s.started)):
-        start = (span.started - origin).total_seconds()
-        length = (span.ended - span.started).total_seconds()
-        ax.barh(row, length, left=start, color=_COLOURS[states.index(span.state) % len(_COLOURS)],
-                hatch=None if span.succeeded else "//")
-        # A few points after the bar's end, however long the run: a gap in seconds grows or vanishes with it.
-        ax.annotate(span.state, (start + length, row), xytext=(3, 0), textcoords="offset points", va="center",
-                    fontsize=8)
-    end = max((span.ended - origin).total_seconds() for span in spans)
-    ax.set_xlim(0, end * 1.15)  # room for the last bar's label inside the frame
-    ax.invert_yaxis()
-    ax.set_yticks([])
-    ax.set_xlabel("seconds since the first task started")
-    ax.set_title(title)
-    ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
 

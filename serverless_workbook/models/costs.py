@@ -278,6 +278,6 @@ def require_confirmation(target: Any, stack_name: str) -> None:
         return
     raise CostsNotConfirmed(
         f"{notebook_estimate(stack_name, target)} Nothing has been created yet. Stacks are deleted by the "
-        f"clean-up cell (or: python -m serverless_workbook.cleanup --yes). To go ahead, run "
-        f"`from serverless_workbook import costs; costs.confirm(target)` in a cell (or start JupyterLab with "
+        f"clean-up cell (or: python -m serverless_workbook.cloud.cleanup --yes). To go ahead, run "
+        f"`from serverless_workbook.models import costs; costs.confirm(target)` in a cell (or start JupyterLab with "
         f"{CONFIRM_VARIABLE}=yes), then run this cell again.")

@@ -22,9 +22,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import costs, localcloud
-from .localcloud.mediaconvert import JobStore
-from .localcloud.server import LocalServer
+from serverless_workbook import localcloud
+from serverless_workbook.models import costs
+from serverless_workbook.localcloud.mediaconvert import JobStore
+from serverless_workbook.localcloud.server import LocalServer
 
 TARGET_VARIABLE = "WORKBOOK_TARGET"
 ACCOUNT_VARIABLE = "WORKBOOK_AWS_ACCOUNT_ID"

@@ -1,0 +1,13 @@
+"""Deploying and running on a target, the same code for the local cloud and a real account.
+
+    target           connect(): the local cloud (moto in this kernel or as a server) or an opted-in AWS account
+    stacks           deploy (create or update in place), outputs, teardown, leftover scan
+    stack_updates    planning and applying an update: change sets, data at risk, code-only updates
+    artifacts        Lambda code packages and the bucket they are uploaded to
+    trial_functions  throwaway functions that run one handler folder for a check
+    executions       Step Functions executions: run one, read its history as timeline spans and timings
+    ffmpeg_layer     the ffmpeg Lambda layer for a real account
+    cleanup          find and delete everything the workbook tagged (python -m serverless_workbook.cloud.cleanup)
+
+May import: models, localcloud and common (below it), never workspaces or course.
+"""

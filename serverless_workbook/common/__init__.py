@@ -1,0 +1,8 @@
+"""What every layer of the workbook stands on: ffmpeg, processes, template files.
+
+    media                sample clips and probing with ffmpeg (the imageio-ffmpeg wheel's, or IMAGEIO_FFMPEG_EXE)
+    process_environment  start processes and change os.environ one at a time, whatever thread does either
+    templates            CloudFormation templates read (short-form intrinsics included) and written back as YAML
+
+May import: nothing of the workbook's.
+"""

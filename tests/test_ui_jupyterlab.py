@@ -296,7 +296,7 @@ def test_a_first_open_shows_the_map_the_committed_video_and_a_readable_check(lab
     text = error.inner_text()
     assert "ExerciseFailed: Exercise 1.1 is not done yet" in text, text
     assert "Write your answer in place of the stub" in text, text
-    assert "contextlib" not in text and "serverless_workbook/course/grading.py" not in text, (
+    assert "contextlib" not in text and "serverless_workbook/course/checks.py" not in text, (
         f"the check's own frames bury the message: {text}")
     assert "\x1b[" not in text and "[0;31m" not in text, f"raw terminal colour codes in the message: {text!r}"
 

@@ -1,22 +1,53 @@
-"""Execute notebooks in place, in the pinned environment, as nbval will re-run them.
+"""The one way the workbook runs a notebook outside JupyterLab: in a fresh kernel, with one timeout per cell.
 
     python -m serverless_workbook.course.notebook_runner chapters/02-event-driven-pipeline.ipynb ...
     python -m serverless_workbook.course.notebook_runner --strip-only solutions/*.ipynb
 
-Each notebook runs in a fresh kernel in its own folder (its relative paths,
-`../templates/...`, resolve as in JupyterLab). The timing metadata Jupyter adds to
-every cell is dropped: it is a date, changes on every run, and nbval ignores it.
+Three callers, one runner:
+- `execute_in_place` (make execute): a chapter or solution run in its own folder, as nbval will re-run it,
+  and saved with its outputs. The timing metadata Jupyter adds to every cell is dropped: it is a date,
+  changes on every run, and nbval ignores it.
+- `execute` (the grading command): a lab run to the end, carrying on past errors as a learner would, in a
+  stand-in for its folder.
+- `Kernel` (the warm-lab tests): one kernel driven a cell at a time, in a stand-in folder too.
+
+Lab cells save handlers, template parts and clips into `workspace/` beside the notebook. The grader and the
+lab tests run labs while the learner (or nbval) may run the same lab: each of those runs gets an empty
+folder standing where the notebook's folder stands (`folder_like`), whose siblings (`templates/`,
+`functions/`, `diagrams/`, ...) link to the real ones, so the notebook's relative paths still resolve.
 """
 from __future__ import annotations
 
 import argparse
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import nbformat
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-CELL_TIMEOUT_S = 900
+# A cell that runs this long is hung: the longest cell of any notebook here takes well under a minute.
+CELL_TIMEOUT_S = 600
+
+
+def _client(nb: NotebookNode, cwd: Path, allow_errors: bool) -> NotebookClient:
+    return NotebookClient(nb, timeout=CELL_TIMEOUT_S, allow_errors=allow_errors, kernel_name="python3",
+                          resources={"metadata": {"path": str(cwd)}})
+
+
+@contextmanager
+def folder_like(folder: Path) -> Iterator[Path]:
+    """An empty stand-in for `folder`, removed on exit with everything written into it."""
+    folder = folder.resolve()
+    with tempfile.TemporaryDirectory(prefix="workbook-run-") as root:
+        for sibling in folder.parent.iterdir():
+            if sibling.name != folder.name:
+                (Path(root) / sibling.name).symlink_to(sibling)
+        stand_in = Path(root) / folder.name
+        stand_in.mkdir()
+        yield stand_in
 
 
 def without_timings(nb: NotebookNode) -> NotebookNode:
@@ -25,11 +56,43 @@ def without_timings(nb: NotebookNode) -> NotebookNode:
     return nb
 
 
-def execute(path: Path) -> None:
+def execute_in_place(path: Path) -> None:
+    """Run the notebook in its own folder, stopping at the first error, and save it with its outputs."""
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    _client(nb, path.parent, allow_errors=False).execute()
     nbformat.write(without_timings(nb), path)
+
+
+def execute(nb: NotebookNode, folder: Path) -> NotebookNode:
+    """Run every cell in a fresh kernel, carrying on past errors, in a stand-in for `folder` (whose own
+    workspace/ is left as it was); the notebook, with its outputs."""
+    with folder_like(folder) as cwd:
+        _client(nb, cwd, allow_errors=True).execute()
+    return nb
+
+
+class Kernel:
+    """A fresh kernel in a stand-in for `folder`, driven a cell at a time; errors are outputs, not exceptions.
+
+    Every cell it runs is appended to `nb`, so what ran, and in which order, can be read afterwards.
+    """
+
+    def __init__(self, nb: NotebookNode, folder: Path) -> None:
+        self.nb = nb
+        self.folder = folder
+
+    @contextmanager
+    def started(self) -> Iterator[Kernel]:
+        with folder_like(self.folder) as cwd:
+            self.client = _client(self.nb, cwd, allow_errors=True)
+            self.client.reset_execution_trackers()
+            with self.client.setup_kernel():
+                yield self
+
+    def run(self, source: str, metadata: dict | None = None) -> NotebookNode:
+        cell = nbformat.v4.new_code_cell(source, metadata=metadata or {})
+        self.nb.cells.append(cell)
+        return self.client.execute_cell(cell, len(self.nb.cells) - 1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
             nbformat.write(without_timings(nbformat.read(path, as_version=4)), path)
         else:
             print(f"executing {path}", flush=True)
-            execute(path)
+            execute_in_place(path)
 
 
 if __name__ == "__main__":

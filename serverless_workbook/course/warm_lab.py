@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Iterable
 
 import nbformat
-from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-from serverless_workbook.course import scratch_folder
-from serverless_workbook.course.grading import CELL_TIMEOUT_S, Result, verdict
+from serverless_workbook.course.grading import REPORT, Result, result, verdicts
 from serverless_workbook.course.lab_format import check_of, exercise_of
+from serverless_workbook.course.notebook_runner import Kernel
 
 
 @dataclass(frozen=True)
@@ -47,25 +46,11 @@ class Outcome:
     seconds: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
-class _Kernel:
-    """A notebook client driven one cell at a time; scratch cells are appended to its notebook."""
-
-    def __init__(self, nb: NotebookNode, cwd: Path, timeout: int) -> None:
-        self.nb = nb
-        self.client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
-                                     resources={"metadata": {"path": str(cwd)}})
-
-    def run(self, source: str, metadata: dict | None = None) -> NotebookNode:
-        cell = nbformat.v4.new_code_cell(source, metadata=metadata or {})
-        self.nb.cells.append(cell)
-        return self.client.execute_cell(cell, len(self.nb.cells) - 1)
-
-
 def answer_cells(nb: NotebookNode, exercise_id: str) -> list[NotebookNode]:
     return [cell for cell in nb.cells if cell.cell_type == "code" and exercise_of(cell) == exercise_id]
 
 
-def run(solution: Path, variants: Iterable[Variant], timeout: int = CELL_TIMEOUT_S) -> Outcome:
+def run(solution: Path, variants: Iterable[Variant]) -> Outcome:
     """Run the solution once, trying each variant just before its exercise's check; the verdicts."""
     nb = nbformat.read(solution, as_version=4)
     by_exercise: dict[str, list[Variant]] = defaultdict(list)
@@ -78,29 +63,33 @@ def run(solution: Path, variants: Iterable[Variant], timeout: int = CELL_TIMEOUT
     for exercise_id in by_exercise:
         if len(answer_cells(nb, exercise_id)) != 1:
             raise ValueError(f"{solution.name}: exercise {exercise_id} needs exactly one answer cell to swap")
-    with scratch_folder.folder_like(solution.parent) as cwd:
-        return _trials(nb, by_exercise, _Kernel(nb, cwd, timeout))
+    with Kernel(nbformat.v4.new_notebook(), solution.parent).started() as kernel:
+        return _trials(nb, by_exercise, kernel)
 
 
-def _trials(nb: NotebookNode, by_exercise: dict[str, list[Variant]], kernel: _Kernel) -> Outcome:
+def _check(kernel: Kernel, cell: NotebookNode) -> Result:
+    """Run a check cell, then read the verdict it recorded."""
+    ran = kernel.run(cell.source, cell.metadata)
+    return result(ran, verdicts(kernel.run(REPORT)))
+
+
+def _trials(nb: NotebookNode, by_exercise: dict[str, list[Variant]], kernel: Kernel) -> Outcome:
     outcome = Outcome()
-    client = kernel.client
-    client.reset_execution_trackers()
-    with client.setup_kernel():
-        for cell in list(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            exercise_id = check_of(cell)
-            for variant in by_exercise.get(exercise_id, []):
-                started = time.monotonic()
-                kernel.run(variant.source)
-                key = (exercise_id, variant.name)
-                outcome.trials[key] = verdict(kernel.run(cell.source, cell.metadata))
-                outcome.seconds[key] = time.monotonic() - started
-                if variant.settle:
-                    kernel.run(variant.settle)
-                kernel.run(answer_cells(nb, exercise_id)[0].source)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        exercise_id = check_of(cell)
+        for variant in by_exercise.get(exercise_id, []):
+            started = time.monotonic()
+            kernel.run(variant.source)
+            key = (exercise_id, variant.name)
+            outcome.trials[key] = _check(kernel, cell)
+            outcome.seconds[key] = time.monotonic() - started
+            if variant.settle:
+                kernel.run(variant.settle)
+            kernel.run(answer_cells(nb, exercise_id)[0].source)
+        if exercise_id:
+            outcome.solution[exercise_id] = _check(kernel, cell)
+        else:
             kernel.run(cell.source, cell.metadata)
-            if exercise_id:
-                outcome.solution[exercise_id] = verdict(nb.cells[-1])
     return outcome

@@ -8,5 +8,5 @@ packages below it, never one above (tests/test_layers.py holds the code to it):
     cloud        deploying and running on a target (local or AWS): stacks, artifacts, executions, clean-up
     models       the chapters' models and figures: cost model, parallel-encode model, charts, diagrams
     localcloud   moto plus one module per gap it leaves (Lambda, MediaConvert, API Gateway, ...)
-    common       what every layer stands on: ffmpeg (media), starting processes safely, template files
+    common       what every layer stands on: the course registry, ffmpeg, starting processes safely, templates
 """

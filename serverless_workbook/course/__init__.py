@@ -2,6 +2,7 @@
 
     lab_format       the cell metadata and markers a lab source uses (exercise, check, points, stubs)
     labgen           solutions/ -> labs/: answers replaced by stubs, outputs cleared
+    course_map       course.toml -> the start page's course map (make course-map)
     checks           what check cells run in the learner's kernel: exercise(...), its expectations, its verdicts
     grading          the grading command: answers spliced into the released lab, run, marked from the verdicts
     judgement        the judgement exercises' options and reasons

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from serverless_workbook.common import registry
+
 # The one definition of a month: AWS's own convention for monthly estimates (8760 h / 12).
 HOURS_PER_MONTH = 730
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
@@ -190,9 +192,6 @@ OTHER_REGION_BOUND = 2.0
 PRICED_REGION = PRICES.region.split()[0]
 # The pipeline's outputs (workspaces.pipeline_run.BOOK_RENDITIONS; a test keeps the two equal), by height.
 PIPELINE_OUTPUT_HEIGHTS = (1080, 720, 480)
-# Stack-name prefix -> (the notebook, how many videos it sends through a pipeline at most, its clips being
-# seconds long). The lab checks' trial runs are counted.
-NOTEBOOK_VIDEOS = {"lab02": ("lab 2", 8), "lab03": ("lab 3", 3), "ch2": ("chapter 2", 3), "ch3": ("chapter 3", 2)}
 # Lambda, S3, DynamoDB, SNS, SQS, EventBridge, API Gateway, CloudWatch Logs and Cognito for a notebook's few
 # hundred requests and few MB: well under this, in USD.
 OTHER_SERVICES_BOUND = 0.01
@@ -247,12 +246,13 @@ class Estimate:
 
 
 def notebook_estimate(stack_name: str, target: Any) -> Estimate:
-    """The estimate for the notebook whose stacks are named with this prefix (any other: one video), in the
-    target's region on AWS, and for any region on the local cloud."""
+    """The estimate for the notebook whose stacks are named with this prefix in course.toml (how many videos it
+    sends through a pipeline at most, its clips being seconds long; any other stack: one video), in the target's
+    region on AWS, and for any region on the local cloud."""
     region = None if target.is_local else target.region
-    for prefix, (notebook, videos) in NOTEBOOK_VIDEOS.items():
-        if stack_name.startswith(prefix):
-            return Estimate(notebook, region, videos)
+    for entry in registry.entries():
+        if entry.stack_prefix and stack_name.startswith(entry.stack_prefix):
+            return Estimate(entry.name, region, entry.videos)
     return Estimate(f"the notebook that creates {stack_name}", region, 1)
 
 

@@ -236,3 +236,21 @@ def test_processes_start_only_while_no_handler_environment_is_being_changed(tmp_
     assert probed.wait(10) and entered.wait(10)
     for thread in threads:
         thread.join()
+
+
+def test_the_environment_is_restored_key_by_key_never_emptied():
+    """A thread that copies os.environ while a handler's environment is taken back (the kernel making a client
+    while an SQS poller delivers) must never find a key of its own gone."""
+    class Watched(dict):
+        def clear(self):
+            raise AssertionError("the environment was emptied")
+
+        def __delitem__(self, key):
+            deleted.append(key)
+            super().__delitem__(key)
+
+    deleted = []
+    environ = Watched(HOME="/root", AWS_REGION="us-east-1", AWS_LAMBDA_FUNCTION_NAME="f", CHANGED="handler's")
+    lambda_runtime._restore_environment({"HOME": "/root", "AWS_REGION": "us-east-1", "CHANGED": "kernel's"}, environ)
+    assert environ == {"HOME": "/root", "AWS_REGION": "us-east-1", "CHANGED": "kernel's"}
+    assert deleted == ["AWS_LAMBDA_FUNCTION_NAME"]

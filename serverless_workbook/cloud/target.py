@@ -23,6 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from serverless_workbook import localcloud
+from serverless_workbook.common import process_environment
 from serverless_workbook.models import costs
 from serverless_workbook.localcloud.mediaconvert import JobStore
 from serverless_workbook.localcloud.server import LocalServer
@@ -73,11 +74,15 @@ class Target:
     def is_local(self) -> bool:
         return self.name != "aws"
 
+    # botocore copies os.environ while it makes a client, key by key; on the local cloud a handler may be
+    # changing it on another thread (an SQS poller's delivery) and a key it removes fails the copy (KeyError).
     def client(self, service: str, **kwargs: Any) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint_url, **_configured(service, kwargs))
+        with process_environment.lock:
+            return self.session.client(service, endpoint_url=self.endpoint_url, **_configured(service, kwargs))
 
     def resource(self, service: str, **kwargs: Any) -> Any:
-        return self.session.resource(service, endpoint_url=self.endpoint_url, **_configured(service, kwargs))
+        with process_environment.lock:
+            return self.session.resource(service, endpoint_url=self.endpoint_url, **_configured(service, kwargs))
 
     def create_bucket(self, name: str) -> None:
         """Create a bucket in this target's region: S3 refuses a request to a regional endpoint without the

@@ -25,6 +25,7 @@ import time
 import uuid
 import zipfile
 from dataclasses import dataclass
+from collections.abc import MutableMapping
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
@@ -185,8 +186,18 @@ def _process_state(environment: dict[str, str], code_dir: str):
         sys.stdout = saved_stdout
         sys.path.remove(code_dir)
         with process_environment.lock:
-            os.environ.clear()
-            os.environ.update(saved_env)
+            _restore_environment(saved_env)
+
+
+def _restore_environment(saved: dict[str, str], environ: MutableMapping[str, str] = os.environ) -> None:
+    """Put the environment back as it was, key by key. Clearing it first would leave, for a moment, an
+    environment without HOME or AWS_REGION to a thread that reads it then (botocore copies it when it makes
+    a client)."""
+    for key in [key for key in environ if key not in saved]:
+        del environ[key]
+    for key, value in saved.items():
+        if environ.get(key) != value:
+            environ[key] = value
 
 
 @dataclass

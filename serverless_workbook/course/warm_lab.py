@@ -9,6 +9,11 @@ of the lab reads (lab 2's handler and template cells re-save their file in works
 
 Trials come before the real check, so a check that changes shared state for good (lab 2's
 tear-down) finds it intact; the real check, run after its trials, proves the restore worked.
+
+Before all that, the same kernel can run the lab as a learner first gets it (the released version,
+every exercise a stub) from top to bottom: every check must fail there. The solution then runs from
+its first cell in that kernel, as Run All a second time would, so the lab's imports and local cloud
+are paid for once.
 """
 from __future__ import annotations
 
@@ -39,6 +44,8 @@ class Variant:
 
 @dataclass
 class Outcome:
+    # Exercise id -> what its check said in the released lab run untouched (when it was run).
+    untouched: dict[str, Result] = field(default_factory=dict)
     solution: dict[str, Result] = field(default_factory=dict)
     # (exercise id, variant name) -> what the exercise's check said about that variant.
     trials: dict[tuple[str, str], Result] = field(default_factory=dict)
@@ -50,8 +57,9 @@ def answer_cells(nb: NotebookNode, exercise_id: str) -> list[NotebookNode]:
     return [cell for cell in nb.cells if cell.cell_type == "code" and exercise_of(cell) == exercise_id]
 
 
-def run(solution: Path, variants: Iterable[Variant]) -> Outcome:
-    """Run the solution once, trying each variant just before its exercise's check; the verdicts."""
+def run(solution: Path, variants: Iterable[Variant], untouched: Path | None = None) -> Outcome:
+    """Run the `untouched` released lab if given, then the solution once, trying each variant just before its
+    exercise's check; the verdicts."""
     nb = nbformat.read(solution, as_version=4)
     by_exercise: dict[str, list[Variant]] = defaultdict(list)
     for variant in variants:
@@ -64,7 +72,15 @@ def run(solution: Path, variants: Iterable[Variant]) -> Outcome:
         if len(answer_cells(nb, exercise_id)) != 1:
             raise ValueError(f"{solution.name}: exercise {exercise_id} needs exactly one answer cell to swap")
     with Kernel(nbformat.v4.new_notebook(), solution.parent).started() as kernel:
-        return _trials(nb, by_exercise, kernel)
+        outcome = Outcome()
+        if untouched is not None:
+            for cell in nbformat.read(untouched, as_version=4).cells:
+                if cell.cell_type == "code" and check_of(cell):
+                    outcome.untouched[check_of(cell)] = _check(kernel, cell)
+                elif cell.cell_type == "code":
+                    kernel.run(cell.source, cell.metadata)
+        _trials(nb, by_exercise, kernel, outcome)
+        return outcome
 
 
 def _check(kernel: Kernel, cell: NotebookNode) -> Result:
@@ -73,8 +89,7 @@ def _check(kernel: Kernel, cell: NotebookNode) -> Result:
     return result(ran, verdicts(kernel.run(REPORT)))
 
 
-def _trials(nb: NotebookNode, by_exercise: dict[str, list[Variant]], kernel: Kernel) -> Outcome:
-    outcome = Outcome()
+def _trials(nb: NotebookNode, by_exercise: dict[str, list[Variant]], kernel: Kernel, outcome: Outcome) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -92,4 +107,3 @@ def _trials(nb: NotebookNode, by_exercise: dict[str, list[Variant]], kernel: Ker
             outcome.solution[exercise_id] = _check(kernel, cell)
         else:
             kernel.run(cell.source, cell.metadata)
-    return outcome

@@ -1,58 +1,60 @@
-# The README's two commands are `make lab` and `make test`; each sets up
-# whatever is missing first. The other targets are for instructors.
+# The README's two commands are `make lab` and `make test`; each sets up whatever is missing first.
+# The other targets are for instructors: `make help` lists them. pytest's own settings are in pyproject.toml.
 PY := .venv/bin/python
-NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
-# One worker per core; loadscope keeps each notebook, and each test class or
-# module, on one worker (labs run by tests get a folder of their own), handing
-# them out in the order collected: the longest first (tests/conftest.py, and
-# the order of MEDIA_NOTEBOOKS). A test that hangs fails after 10 minutes
-# instead of holding up the run.
-PARALLEL := -n auto --dist loadscope --no-loadscope-reorder --timeout=600
+# The notebooks a make-test session compares, longest first, as course.toml lists them. Read when the recipe
+# runs (the venv exists by then), and a failure to read stops the recipe instead of leaving the list empty.
+NOTEBOOKS_OF = notebooks=$$($(PY) -m serverless_workbook.common.registry notebooks $(1)) &&
+# The notebooks run as on another machine (other encoder settings): a stored output that depends on this
+# machine's encoder fails.
+ANOTHER_MACHINE := WORKBOOK_ENCODE_PROFILE=another-machine
+# The AWS-shaped session: moto as an HTTP server in another region and account, and Debian's ffmpeg instead of
+# the wheel's: whatever assumes us-east-1, moto's default account or one ffmpeg build fails there.
+AWS_SHAPED := WORKBOOK_TARGET=local-server WORKBOOK_AWS_REGION=eu-west-1 MOTO_ACCOUNT_ID=210987654321 \
+	IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg
 
-.PHONY: lab test setup grade labs diagrams execute
+.PHONY: help lab test test-kernel test-server unit setup grade labs course-map diagrams execute
 
-lab:
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
+
+lab: ## open the workbook in JupyterLab on the local cloud
 	scripts/lab.sh
 
-# The notebooks run as on another machine (other encoder settings), in two
-# sessions. First the unit tests, the lab tests and the notebooks in the
-# kernel's local cloud; then the notebooks that show media with Debian's ffmpeg
-# instead of the wheel's, against moto as an HTTP server in another region and
-# account (the AWS-shaped run: whatever assumes us-east-1 or moto's default
-# account fails there). A stored output that depends on this machine's
-# encoder, region or account fails either way. The media labs are compared in
-# the second session only: the lab tests run them in the kernel's local cloud
-# (every check, every trial); so is chapter 5, which always runs on moto's
-# server. Last, setup and a quick subset under every other supported Python.
-# MEDIA_NOTEBOOKS lists them roughly longest first (chapter 5 takes 26 s, chapter 3 11 s).
-COMPARED_ON_THE_SERVER_ONLY := chapters/05-parallel-computing.ipynb solutions/lab05-parallel-encode.ipynb \
-	solutions/lab03-video-api.ipynb solutions/lab02-video-pipeline.ipynb
-MEDIA_NOTEBOOKS := $(COMPARED_ON_THE_SERVER_ONLY) chapters/02-event-driven-pipeline.ipynb chapters/03-serverless-api.ipynb
-IN_KERNEL_NOTEBOOKS := $(filter-out $(COMPARED_ON_THE_SERVER_ONLY),$(wildcard chapters/*.ipynb solutions/*.ipynb))
-ANOTHER_MACHINE := WORKBOOK_ENCODE_PROFILE=another-machine
-AWS_SHAPED := WORKBOOK_TARGET=local-server WORKBOOK_AWS_REGION=eu-west-1 MOTO_ACCOUNT_ID=210987654321
-test:
-	scripts/setup.sh --test
-	$(ANOTHER_MACHINE) .venv/bin/pytest $(NBVAL_FLAGS) $(PARALLEL) --durations=10 tests $(IN_KERNEL_NOTEBOOKS)
-	$(ANOTHER_MACHINE) $(AWS_SHAPED) IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg .venv/bin/pytest $(NBVAL_FLAGS) $(PARALLEL) -q \
-		$(MEDIA_NOTEBOOKS)
+# Both sessions, then setup and a quick subset under every other supported Python (scripts/check_pythons.sh).
+test: test-kernel test-server ## the whole suite, as CI runs it
 	scripts/check_pythons.sh
 
-setup:
+# The lab tests run the media labs in the kernel's local cloud (every check, every trial); their stored outputs
+# are compared in the AWS-shaped session only, as is chapter 5's, which always runs on moto's server.
+test-kernel: setup ## session 1: unit, lab and browser tests, and the notebooks compared in the kernel's local cloud
+	$(call NOTEBOOKS_OF,kernel) $(ANOTHER_MACHINE) .venv/bin/pytest --nbval -n auto --durations=10 tests $$notebooks
+
+test-server: setup ## session 2, AWS-shaped: the notebooks that show media
+	$(call NOTEBOOKS_OF,server) $(ANOTHER_MACHINE) $(AWS_SHAPED) .venv/bin/pytest --nbval -n auto -q $$notebooks
+
+# make unit                        every fast test (under a minute on 2 cores)
+# make unit TESTS=tests/course      one folder's (seconds)
+TESTS ?= tests
+unit: setup ## the fast tests alone (no notebook, lab run, browser or deployed pipeline): TESTS=tests/<folder>
+	.venv/bin/pytest -n auto -q -m "not slow" $(TESTS)
+
+setup: ## install what the workbook and its tests need (what is missing only)
 	scripts/setup.sh --test
 
-# make grade                       every lab in labs/
+# make grade                            every lab in labs/
 # make grade LAB=labs/lab01-....ipynb   one lab
 LAB ?= $(wildcard labs/*.ipynb)
-grade: setup
+grade: setup ## grade labs as an autograder does: LAB=labs/<lab>.ipynb (default: every lab in labs/)
 	$(PY) -m serverless_workbook.course.grading $(LAB)
 
-# make execute NB="chapters/02-....ipynb solutions/lab02-....ipynb"
-execute: setup
+execute: setup ## execute notebooks in place in the pinned environment: NB="chapters/... solutions/..."
 	$(PY) -m serverless_workbook.course.notebook_runner $(NB)
 
-labs: setup
+labs: setup ## regenerate labs/ from solutions/
 	$(PY) -m serverless_workbook.course.labgen
 
-diagrams: setup
+course-map: setup ## rewrite the start page's course map from course.toml
+	$(PY) -m serverless_workbook.course.course_map
+
+diagrams: setup ## re-render every figure in diagrams/
 	$(PY) -m serverless_workbook.models.figures

@@ -12,13 +12,13 @@ source scripts/pythons.sh
 # Fast unit tests of what depends on the interpreter most (the local cloud
 # runs handlers in-process, the lab tools parse notebooks), then one chapter.
 QUICK=(
-    tests/test_environment.py tests/test_costs.py tests/test_labs.py
-    tests/test_localcloud_lambda.py tests/test_localcloud_mediaconvert.py
-    tests/test_localcloud_cloudformation.py tests/test_localcloud_target.py
+    tests/project/test_environment.py tests/models/test_costs.py tests/labs/test_labs.py
+    tests/localcloud/test_localcloud_lambda.py tests/localcloud/test_localcloud_mediaconvert.py
+    tests/localcloud/test_localcloud_cloudformation.py tests/cloud/test_target.py
     chapters/01-serverless-architectures.ipynb
 )
 # These run whole labs; the full suite has them.
-SKIP="not TestWarm and not untouched_lab"
+SKIP="not TestWarm"
 
 [[ -x .venv/bin/python ]] || pythons_die "No .venv yet: run scripts/setup.sh --test first."
 main_minor=$(.venv/bin/python -c 'import sys; print(sys.version_info[1])')
@@ -45,7 +45,7 @@ for minor in "${SUPPORTED_MINORS[@]}"; do
     if PIP_COMPILE=0 PYTHON=$python WORKBOOK_VENV=$venv scripts/setup.sh; then
         setup_time[$minor]=$((SECONDS - start))
         "$venv/bin/python" -m pytest -q -p no:cacheprovider \
-            --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -k "$SKIP" "${QUICK[@]}" \
+            --nbval -k "$SKIP" "${QUICK[@]}" \
             >"$venv/quick-subset.log" 2>&1 &
         pids[$minor]=$!
     else

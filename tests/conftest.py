@@ -1,27 +1,86 @@
-"""The order pytest-xdist hands out work in: the longest scopes first.
+"""What every test folder shares: the targets tests run against, a stubbed real account, which tests are slow,
+and the order pytest-xdist hands out work in.
 
-`make test` runs `--dist loadscope --no-loadscope-reorder`: each module, test class or
-notebook runs on one worker, and scopes are handed out in the order collected. xdist's own
-order (most tests first) started the JupyterLab tests, a few tests that take half a minute,
-last of all, while the other worker sat idle. A stale entry here costs time, never a result.
+Order: `make test` runs `--dist loadscope --no-loadscope-reorder` (pyproject.toml): each module, test class or
+notebook runs on one worker, and scopes are handed out in the order collected. xdist's own order (most tests
+first) started the JupyterLab tests, a few tests that take half a minute, last of all, while the other worker sat
+idle. So the longest modules go first, then the notebooks, longest first as course.toml estimates them. A stale
+entry here costs time, never a result.
 """
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from serverless_workbook.cloud.target import connect
+from serverless_workbook.common import registry
+from serverless_workbook.models import costs
 
 # Longest first, from `pytest --durations=0` on 2 cores.
 LONGEST_FIRST = (
-    "tests/test_labs.py",  # the untouched labs (45 s together), then each lab's warm run (4-33 s)
-    "tests/test_ui_jupyterlab.py",  # 32 s
-    "tests/test_redeploy.py",  # 23 s
-    "tests/test_grading.py",  # 15 s
-    "tests/test_pipeline_e2e.py",  # 14 s
-    "chapters/",  # 2-13 s each
-    "solutions/",
+    "tests/labs/test_labs.py",  # each lab's warm kernel: untouched, then the solution with its trials (4-48 s)
+    "tests/ui/test_ui_jupyterlab.py",  # 32 s
+    "tests/cloud/test_redeploy.py",  # 23 s
+    "tests/course/test_grading.py",  # 17 s
+    "tests/templates/test_pipeline_e2e.py",  # 14 s
 )
+# Whole labs, a browser, deployed pipelines or notebooks: `make unit` leaves these out.
+SLOW = ("tests/labs/", "tests/ui/", "tests/templates/", "tests/cloud/test_redeploy.py", "tests/course/test_grading.py",
+        "tests/localcloud/test_localcloud_lambda_parallel.py", "tests/localcloud/test_api_gateway.py")
+NBVAL_SECONDS = {entry.notebook: entry.nbval_seconds for entry in registry.entries()}
 
 
-def _rank(item) -> int:
+def _rank(item) -> tuple[int, float]:
     path = item.nodeid.split("::")[0]
-    return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
+    for rank, prefix in enumerate(LONGEST_FIRST):
+        if path.startswith(prefix):
+            return rank, 0
+    if path in NBVAL_SECONDS:
+        return len(LONGEST_FIRST), -NBVAL_SECONDS[path]
+    return len(LONGEST_FIRST) + 1, 0
 
 
 def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.nodeid.startswith(SLOW) or item.nodeid.split("::")[0].endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=_rank)  # a stable sort: within a module, class or notebook the order stays as written
+
+
+@pytest.fixture(scope="module")
+def target():
+    """The local cloud in this process, one per test module; a module that needs more overrides it."""
+    target = connect("local")
+    yield target
+    target.close()
+
+
+@pytest.fixture(scope="module")
+def concurrent_target():
+    """The local cloud as moto's server, each Lambda invocation in a sandbox process of its own."""
+    target = connect("local-server", concurrent_lambdas=True)
+    yield target
+    target.close()
+
+
+class _NoCalls:
+    """An AWS target whose every client is a botocore Stubber expecting no call: any request fails the test."""
+
+    is_local, account_id, region, name = False, "111122223333", "eu-west-1", "aws"
+
+    def __init__(self):
+        self.stubs = []
+        self._session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=self.region)
+
+    def client(self, service, **kwargs):
+        client = self._session.client(service, **kwargs)
+        self.stubs.append(Stubber(client))
+        self.stubs[-1].activate()
+        return client
+
+
+@pytest.fixture
+def unconfirmed(monkeypatch):
+    """A real account (stubbed: it answers nothing) whose costs this kernel has not confirmed."""
+    monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
+    monkeypatch.setattr(costs, "_confirmed", set())
+    return _NoCalls()

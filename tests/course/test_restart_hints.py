@@ -1,11 +1,10 @@
 """After a kernel restart, a NameError says what to run first; `make lab` loads the hint into every kernel."""
 import json
-from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 """The pipeline template: cfn-lint clean, least-privilege IAM, private encrypted buckets."""
-from pathlib import Path
 
 import cfnlint.api
 import pytest
 
 from serverless_workbook.common.templates import load_template
+from serverless_workbook.common.registry import ROOT
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "video-pipeline.yaml"
+TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import base64
 import json
 import subprocess
 import time
-from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
@@ -27,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
 
 from serverless_workbook.workspaces import catalogue
 from serverless_workbook.cloud.target import connect
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = schemathesis.openapi.from_path(ROOT / "openapi" / "video-api.yaml")
 EMAIL, PASSWORD = "ada@example.com", "Analytical-Engine-1843"
 OTHER_EMAIL, OTHER_PASSWORD = "grace@example.com", "Compiler-A-0-1952"

@@ -14,8 +14,9 @@ import pytest
 
 from serverless_workbook.cloud import ffmpeg_layer
 from serverless_workbook.cloud.artifacts import ZIP_DATE
+from serverless_workbook.common.registry import ROOT
 
-TOOLS = Path(__file__).resolve().parents[1] / "functions" / "parallel_encode" / "ffmpeg_tools.py"
+TOOLS = ROOT / "functions" / "parallel_encode" / "ffmpeg_tools.py"
 
 
 def handler_tools():
@@ -79,14 +80,12 @@ def test_handlers_use_the_layer_on_aws_and_imageio_ffmpeg_locally(tmp_path, monk
 def test_published_layer_reaches_the_templates_functions(tmp_path):
     from serverless_workbook.cloud import stacks
     from serverless_workbook.cloud.target import connect
-
-    root = Path(__file__).resolve().parents[1]
     target = connect("local")
     try:
         target.client("s3").create_bucket(Bucket="layers")
         arn = ffmpeg_layer.publish(target, "layers", ffmpeg_layer.build_zip(stand_in(tmp_path / "ffmpeg")))
-        stacks.deploy(target, "layered", root / "templates" / "parallel-encode.yaml", {"FfmpegLayerArn": arn},
-                      code={"ParallelEncodeCodeKey": root / "functions" / "parallel_encode"}, progress=False)
+        stacks.deploy(target, "layered", ROOT / "templates" / "parallel-encode.yaml", {"FfmpegLayerArn": arn},
+                      code={"ParallelEncodeCodeKey": ROOT / "functions" / "parallel_encode"}, progress=False)
         layers = target.client("lambda").get_function(FunctionName="layered-encode-segment")["Configuration"]["Layers"]
     finally:
         target.close()
@@ -96,13 +95,11 @@ def test_published_layer_reaches_the_templates_functions(tmp_path):
 def test_a_layer_from_outside_the_local_cloud_is_left_out(tmp_path):
     from serverless_workbook.cloud import stacks
     from serverless_workbook.cloud.target import connect
-
-    root = Path(__file__).resolve().parents[1]
     foreign = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7"
     target = connect("local")
     try:
-        stacks.deploy(target, "foreign", root / "templates" / "parallel-encode.yaml", {"FfmpegLayerArn": foreign},
-                      code={"ParallelEncodeCodeKey": root / "functions" / "parallel_encode"}, progress=False)
+        stacks.deploy(target, "foreign", ROOT / "templates" / "parallel-encode.yaml", {"FfmpegLayerArn": foreign},
+                      code={"ParallelEncodeCodeKey": ROOT / "functions" / "parallel_encode"}, progress=False)
         configuration = target.client("lambda").get_function(FunctionName="foreign-merge")["Configuration"]
     finally:
         target.close()

@@ -5,13 +5,12 @@ request against the service model exactly as it would before sending it to AWS.
 """
 import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ParamValidationError
 from botocore.stub import ANY, Stubber
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ROLE = "arn:aws:iam::123456789012:role/video-MediaConvertRole"
 # (width, height, bitrate) of the book's renditions.
 BOOK_RENDITIONS = {(1920, 1080, 6_000_000), (1280, 720, 4_500_000), (640, 480, 1_500_000)}

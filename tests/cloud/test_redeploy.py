@@ -4,7 +4,6 @@ Runs on the in-kernel local cloud and on moto as an HTTP server, like test_pipel
 The steps build on each other (one stack, one clip), so they run in file order.
 """
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,8 @@ from serverless_workbook.localcloud import cloudformation_changes
 from serverless_workbook.common.templates import load_template
 from serverless_workbook.workspaces.pipeline_run import DeployedOutputs, PipelineSession, processed, upload_and_wait
 from serverless_workbook.cloud.target import connect
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
 STACK = "redeploy"
 SUBMITTED = "Submitted MediaConvert job"

@@ -39,10 +39,8 @@ def create_function(target, name, greeting, timeout=10, memory=128):
 
 
 @pytest.fixture(scope="module")
-def target():
-    target = connect("local-server", concurrent_lambdas=True)
-    yield target
-    target.close()
+def target(concurrent_target):
+    return concurrent_target
 
 
 @pytest.fixture(scope="module")

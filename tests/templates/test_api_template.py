@@ -1,14 +1,13 @@
 """The catalogue API's template and OpenAPI document: lint-clean, signed-in only, least privilege, in step."""
 import ast
-from pathlib import Path
 
 import cfnlint.api
 import pytest
 import yaml
 
 from serverless_workbook.common.templates import load_template
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "video-api.yaml"
 OPENAPI = yaml.safe_load((ROOT / "openapi" / "video-api.yaml").read_text())
 

@@ -2,7 +2,7 @@
 
 Each is either a mistake learners make or a shortcut to the points, and names a phrase of the
 failure its exercise's check must give: a mutant rejected for an unrelated reason (a typo in the
-patch) would prove nothing. tests/test_labs.py runs them all in one warm kernel per lab.
+patch) would prove nothing. tests/labs/test_labs.py runs them all in one warm kernel per lab.
 """
 from __future__ import annotations
 
@@ -483,11 +483,3 @@ LAB05 = [
              'timeline.Span(state, scheduled["timestamp"], started["timestamp"],'),),
            "the spans (state, start, end, succeeded, function)"),
 ]
-
-MUTANTS = {
-    "lab01-serverless-or-not": LAB01,
-    "lab02-video-pipeline": LAB02,
-    "lab03-video-api": LAB03,
-    "lab04-patterns": LAB04,
-    "lab05-parallel-encode": LAB05,
-}

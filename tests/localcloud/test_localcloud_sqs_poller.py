@@ -4,7 +4,6 @@ import json
 import pytest
 
 from serverless_workbook.localcloud import sqs_poller
-from serverless_workbook.cloud.target import connect
 from test_localcloud_lambda import zipped
 
 HANDLER = '''
@@ -21,13 +20,6 @@ def handler(event, context):
         raise ValueError("a poison message")
     return {"batchItemFailures": failures}
 '''
-
-
-@pytest.fixture(scope="module")
-def target():
-    target = connect("local")
-    yield target
-    target.close()
 
 
 def attempts(target, function):

@@ -1,6 +1,5 @@
 """python -m serverless_workbook.cloud.cleanup on the local cloud, with leftovers planted on purpose."""
 import json
-from pathlib import Path
 
 import pytest
 
@@ -8,6 +7,7 @@ from serverless_workbook.cloud import trial_functions
 from serverless_workbook.cloud import cleanup, stacks
 from serverless_workbook.cloud.artifacts import zip_folder
 from serverless_workbook.cloud.target import connect
+from serverless_workbook.common.registry import ROOT
 
 TAGS = {"lab02": [{"Key": stacks.TAG_KEY, "Value": "lab02"}], "lab03": [{"Key": stacks.TAG_KEY, "Value": "lab03"}]}
 QUEUE_TEMPLATE = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
@@ -15,7 +15,6 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:us-east-1:123456789012:q"}]})
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def plant(target, lab):

@@ -11,7 +11,6 @@ import pytest
 
 from serverless_workbook.common import media, process_environment
 from serverless_workbook.localcloud import lambda_runtime, sqs_poller
-from serverless_workbook.cloud.target import connect
 
 HANDLER = '''
 import json, logging, os, time
@@ -41,13 +40,6 @@ def zipped(source: str) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("app.py", source)
     return buffer.getvalue()
-
-
-@pytest.fixture(scope="module")
-def target():
-    target = connect("local")
-    yield target
-    target.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """Chapter 4's pattern templates: cfn-lint clean, least-privilege IAM, and each one deploys and behaves."""
 import json
-from pathlib import Path
 
 import cfnlint.api
 import pytest
@@ -8,11 +7,10 @@ import pytest
 from serverless_workbook.cloud import stacks
 from serverless_workbook.localcloud import sqs_poller
 from serverless_workbook.common.templates import load_template
-from serverless_workbook.cloud.target import connect
 from serverless_workbook.workspaces import patterns_lab
 from test_pipeline_template import as_list, statements
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "templates").glob("pattern-*.yaml"))
 FUNCTIONS = ROOT / "functions"
 
@@ -37,13 +35,6 @@ def test_no_wildcard_action_or_resource(template):
             assert "*" not in action, f"{role} allows {action}"
         for resource in as_list(statement["Resource"]):
             assert resource != "*", f"{role} grants {statement['Action']} on every resource"
-
-
-@pytest.fixture(scope="module")
-def target():
-    target = connect("local")
-    yield target
-    target.close()
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import yaml
 from packaging.specifiers import SpecifierSet
 
-ROOT = Path(__file__).resolve().parent.parent
+from serverless_workbook.common.registry import ROOT
 
 
 def _pyproject():
@@ -45,7 +44,7 @@ def test_conda_python_is_the_range_requires_python_allows():
 def test_lambda_runtime_is_a_supported_python():
     # The local cloud runs handlers in the kernel's Python, so the runtime
     # the templates and the library deploy must be one the workbook runs on.
-    sources = [*(ROOT / "templates").glob("*.yaml"), *(ROOT / "serverless_workbook").glob("*.py")]
+    sources = [*(ROOT / "templates").glob("*.yaml"), *(ROOT / "serverless_workbook").rglob("*.py")]
     runtimes = {m for path in sources for m in re.findall(r"\bpython(3\.\d+)\b", path.read_text())}
     assert runtimes, "found no python3.X Lambda runtime in templates/ or serverless_workbook/"
     unsupported = sorted(r for r in runtimes if r not in _requires_python())

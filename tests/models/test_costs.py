@@ -1,7 +1,6 @@
 """The cost model against figures worked out by hand from the price table."""
 import boto3
 import pytest
-from botocore.stub import Stubber
 
 from serverless_workbook.cloud import trial_functions
 from serverless_workbook.models.costs import (
@@ -185,31 +184,6 @@ def test_the_pipelines_outputs_are_the_ones_priced():
     from serverless_workbook.workspaces.pipeline_run import BOOK_RENDITIONS
 
     assert PIPELINE_OUTPUT_HEIGHTS == tuple(height for _, height, _ in BOOK_RENDITIONS.values())
-
-
-class _NoCalls:
-    """An AWS target whose every client is a botocore Stubber expecting no call: any request fails the test."""
-
-    is_local, account_id, region, name = False, "111122223333", "eu-west-1", "aws"
-
-    def __init__(self):
-        self.stubs = []
-        self._session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=self.region)
-
-    def client(self, service, **kwargs):
-        client = self._session.client(service, **kwargs)
-        self.stubs.append(Stubber(client))
-        self.stubs[-1].activate()
-        return client
-
-
-@pytest.fixture
-def unconfirmed(monkeypatch):
-    from serverless_workbook.models import costs
-
-    monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
-    monkeypatch.setattr(costs, "_confirmed", set())
-    return _NoCalls()
 
 
 def test_the_first_real_deploy_asks_for_confirmation_before_any_request(unconfirmed):

@@ -2,7 +2,6 @@
 import json
 import subprocess
 from fractions import Fraction
-from pathlib import Path
 
 import cfnlint.api
 import pytest
@@ -14,8 +13,8 @@ from serverless_workbook.common import media
 from serverless_workbook.localcloud import stepfunctions
 from serverless_workbook.common.templates import load_template
 from serverless_workbook.cloud.target import connect
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
 CODE = {"ParallelEncodeCodeKey": ROOT / "functions" / "parallel_encode"}
 SECONDS, FPS = 6, 25

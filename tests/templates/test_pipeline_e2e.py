@@ -4,7 +4,6 @@ Runs twice: on the in-kernel local cloud, and with moto as an HTTP server,
 boto3 going over the wire through an endpoint URL (the path a real account takes).
 """
 import json
-from pathlib import Path
 from urllib.parse import unquote_plus
 
 import pytest
@@ -12,8 +11,8 @@ import pytest
 from serverless_workbook.cloud import stacks
 from serverless_workbook.common import media
 from serverless_workbook.cloud.target import connect
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 STACK = "video-e2e"
 VIDEO_KEY = "uploads/My clip (1) é.mp4"
 VIDEO_ID = "My clip (1) é"

@@ -4,10 +4,10 @@ import re
 from pathlib import Path
 
 import nbformat
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "chapters" / "01-serverless-architectures.ipynb"
-EXPECTED = ROOT / "tests" / "chapter01_headings.txt"
+EXPECTED = Path(__file__).with_name("chapter01_headings.txt")
 
 
 def expected_headings() -> list[str]:

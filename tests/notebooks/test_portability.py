@@ -21,8 +21,9 @@ from serverless_workbook.cloud import stacks
 from serverless_workbook.common import media
 from serverless_workbook.workspaces import pipeline_run
 from serverless_workbook.cloud.target import connect
+from serverless_workbook.common import registry
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FACTS = ("width", "height", "duration", "fps", "video_codec", "audio_codec", "audio_tracks")
 
 
@@ -84,38 +85,29 @@ def test_an_unknown_profile_is_refused_by_name(monkeypatch):
         media.encode_setting("veryfast")
 
 
-def _makefile() -> str:
-    return (ROOT / "Makefile").read_text()
+def _dry_run(target: str) -> list[str]:
+    """The commands `make <target>` would run (make -n), one per line."""
+    printed = subprocess.run(["make", "-n", "--no-print-directory", "-C", str(ROOT), target],
+                             capture_output=True, text=True, check=True)
+    return printed.stdout.splitlines()
 
 
 def test_the_test_command_runs_every_notebook_as_another_machine():
-    recipe = re.search(r"^test:.*?(?=^\S|\Z)", _makefile(), re.S | re.M).group(0).replace("\\\n", " ")
-    pytest_lines = [line for line in recipe.splitlines() if "pytest" in line]
-    assert _make_variable("ANOTHER_MACHINE") == [f"{media.ENCODE_PROFILE_VARIABLE}=another-machine"]
-    assert pytest_lines and all(line.lstrip().startswith("$(ANOTHER_MACHINE) ") for line in pytest_lines)
-    assert any("tests $(IN_KERNEL_NOTEBOOKS)" in line for line in pytest_lines)
-    assert any("IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg" in line and "$(MEDIA_NOTEBOOKS)" in line for line in pytest_lines)
-    assert recipe.rstrip().endswith("scripts/check_pythons.sh"), "make test ends with the other Pythons' subsets"
-
-
-def test_every_notebook_is_compared_in_one_session_or_the_other():
-    notebooks = {str(path.relative_to(ROOT)) for path in [*ROOT.glob("chapters/*.ipynb"), *ROOT.glob("solutions/*.ipynb")]}
-    printed = _make_variable("IN_KERNEL_NOTEBOOKS") + _make_variable("MEDIA_NOTEBOOKS")
-    assert notebooks <= set(printed), f"not run by make test: {sorted(notebooks - set(printed))}"
-
-
-def _make_variable(name: str) -> list[str]:
-    """A Makefile variable's words, as make expands them."""
-    printed = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "-f", "Makefile", "-f", "-",
-                              "show"], input=f"show:\n\t@echo $({name})\n", capture_output=True, text=True, check=True)
-    return printed.stdout.split()
+    commands = _dry_run("test")
+    pytest_lines = [line for line in commands if "pytest" in line]
+    another_machine = f"{media.ENCODE_PROFILE_VARIABLE}=another-machine"
+    assert len(pytest_lines) == 2 and all(another_machine in line.split("&&")[1].split() for line in pytest_lines)
+    kernel, server = pytest_lines
+    assert "registry notebooks kernel)" in kernel and kernel.endswith(" tests $notebooks")
+    assert "registry notebooks server)" in server and "IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg" in server
+    assert commands[-1] == "scripts/check_pythons.sh", "make test ends with the other Pythons' subsets"
 
 
 def test_every_notebook_that_encodes_media_also_runs_with_debians_ffmpeg():
-    listed = set(_make_variable("MEDIA_NOTEBOOKS"))
+    listed = {entry.notebook for entry in registry.compared_in("server")}
     encoding = {f"{path.parent.name}/{path.name}" for folder in ("chapters", "solutions")
                 for path in sorted((ROOT / folder).glob("*.ipynb")) if "generate_clip" in path.read_text()}
-    assert encoding and encoding <= listed, f"add {sorted(encoding - listed)} to MEDIA_NOTEBOOKS in the Makefile"
+    assert encoding and encoding <= listed, f"add \"server\" to compared_in of {sorted(encoding - listed)} in course.toml"
 
 
 def test_printed_documents_hide_what_the_encoder_decides():
@@ -133,7 +125,7 @@ def test_printed_documents_hide_what_the_encoder_decides():
 
 
 def test_the_sanitize_file_masks_embedded_video_bytes_only():
-    patterns = get_sanitize_patterns((ROOT / "tests" / "nbval_sanitize.cfg").read_text())
+    patterns = get_sanitize_patterns(Path(__file__).with_name("nbval_sanitize.cfg").read_text())
     html = '<video controls width="320">\n <source src="data:video/mp4;base64,AAAAIGZ0eXBp\nc29t+/==" type="video/mp4">'
     for regex, replacement in patterns:
         html = re.sub(regex, replacement, html)

@@ -1,10 +1,9 @@
 """What the repository stores of executed notebooks is the same wherever and whenever they ran."""
 import json
-from pathlib import Path
 
 import pytest
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
 
 

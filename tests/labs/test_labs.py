@@ -2,7 +2,7 @@
 
 The invert test is nbgrader's `validate --invert` idea: leave one exercise as the student gets
 it, and its check must fail. The mutant tests go further: realistic wrong answers
-(tests/lab_mutants.py) must each be rejected by their exercise's check, for the reason the
+(tests/labs/lab_mutants.py) must each be rejected by their exercise's check, for the reason the
 mutant names. Both run in one warm kernel per lab (serverless_workbook.course.warm_lab): the solution
 runs once, and each variant is swapped in, checked and swapped back out just before its check,
 so after every trial the lab goes on, and its real checks must all still pass. First, in the
@@ -12,17 +12,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from lab_mutants import MUTANTS
+import lab_mutants
 
+from serverless_workbook.common import registry
 from serverless_workbook.course import grading, labgen, warm_lab
 from serverless_workbook.course.lab_format import check_ids
 
-SOLUTIONS = sorted(labgen.SOLUTIONS.glob("*.ipynb"))
+# The labs course.toml lists (tests/notebooks/test_registry.py: exactly the notebooks in solutions/).
+LABS = registry.labs()
+SOLUTIONS = [lab.path for lab in LABS]
 
 
 def test_there_are_labs():
-    assert SOLUTIONS, "no solution notebooks found in solutions/"
-    assert sorted(MUTANTS) == [s.stem for s in SOLUTIONS], "every lab needs its mutants in tests/lab_mutants.py"
+    assert SOLUTIONS, "course.toml lists no lab"
 
 
 def test_labs_are_generated_from_solutions(tmp_path):
@@ -48,27 +50,27 @@ def test_student_version_keeps_no_solution(solution):
             assert "NotImplementedError" in after.source
 
 
-def _variants(solution: Path) -> list[warm_lab.Variant]:
+def _variants(solution: Path, mutants: list[lab_mutants.Mutant]) -> list[warm_lab.Variant]:
     nb = nbformat.read(solution, as_version=4)
     stubbed = labgen.stub_exercises(nb)
     variants = [warm_lab.Variant(i, "stub", warm_lab.answer_cells(stubbed, i)[0].source) for i in check_ids(nb)]
-    for mutant in MUTANTS[solution.stem]:
+    for mutant in mutants:
         answer = warm_lab.answer_cells(nb, mutant.exercise)[0].source
         variants.append(warm_lab.Variant(mutant.exercise, mutant.name, mutant.apply(answer), mutant.settle))
     return variants
 
 
-def _warm_lab_tests(stem: str) -> type:
+def _warm_lab_tests(lab: registry.Entry) -> type:
     """One class per lab: pytest-xdist's loadscope keeps a class on one worker, and its warm run runs once."""
-    solution = labgen.SOLUTIONS / f"{stem}.ipynb"
+    solution = lab.path
     ids = check_ids(nbformat.read(solution, as_version=4))
-    mutants = MUTANTS[stem]
+    mutants = getattr(lab_mutants, lab.mutants)
 
     class WarmLab:
         @pytest.fixture(scope="class")
         @classmethod
         def outcome(cls) -> warm_lab.Outcome:
-            return warm_lab.run(solution, _variants(solution), untouched=labgen.LABS / solution.name)
+            return warm_lab.run(solution, _variants(solution, mutants), untouched=lab.released)
 
         def test_the_untouched_lab_fails_every_check(self, outcome):
             assert {i: r.passed for i, r in outcome.untouched.items()} == {i: False for i in ids}, outcome.untouched
@@ -97,15 +99,14 @@ def _warm_lab_tests(stem: str) -> type:
             slow = {key: round(s) for key, s in outcome.seconds.items() if s > 30}
             assert not slow, f"checks that took over 30 s to reject a wrong answer: {slow}"
 
-    WarmLab.__name__ = WarmLab.__qualname__ = f"TestWarm_{stem.split('-')[0]}"
+    WarmLab.__name__ = WarmLab.__qualname__ = f"TestWarm_{lab.stem.split('-')[0]}"
     return WarmLab
 
 
-TestWarm_lab01 = _warm_lab_tests("lab01-serverless-or-not")
-TestWarm_lab02 = _warm_lab_tests("lab02-video-pipeline")
-TestWarm_lab03 = _warm_lab_tests("lab03-video-api")
-TestWarm_lab04 = _warm_lab_tests("lab04-patterns")
-TestWarm_lab05 = _warm_lab_tests("lab05-parallel-encode")
+# One test class per lab of course.toml, named TestWarm_lab01 and so on, in this module's namespace for pytest.
+for _lab in LABS:
+    _class = _warm_lab_tests(_lab)
+    globals()[_class.__name__] = _class
 
 
 def test_unbalanced_markers_are_refused():

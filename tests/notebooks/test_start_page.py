@@ -4,8 +4,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import nbformat
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 START = ROOT / "chapters" / "00-start-here.ipynb"
 # Markdown links [text](target) and HTML href/src attributes.
 LINK = re.compile(r"\]\(([^)\s]+)\)|(?:href|src)=[\"']([^\"']+)[\"']")

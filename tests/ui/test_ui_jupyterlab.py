@@ -35,7 +35,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from serverless_workbook.common.registry import ROOT
+
 NOTEBOOK = "chapters/01-serverless-architectures.ipynb"
 START_PAGE = "chapters/00-start-here.ipynb"
 PLAYER_NOTEBOOK = "solutions/lab02-video-pipeline.ipynb"

@@ -2,6 +2,7 @@
 
     target           connect(): the local cloud (moto in this kernel or as a server) or an opted-in AWS account
     stacks           deploy (create or update in place), outputs, teardown, leftover scan
+    resources        each service's resources by ARN: the name in it, still there?, how to delete it
     stack_updates    planning and applying an update: change sets, data at risk, code-only updates
     artifacts        Lambda code packages and the bucket they are uploaded to
     trial_functions  throwaway functions that run one handler folder for a check

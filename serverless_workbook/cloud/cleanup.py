@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from serverless_workbook.cloud import stacks
+from serverless_workbook.cloud import resources, stacks
 from serverless_workbook.cloud.target import connect
 from serverless_workbook.cloud.trial_functions import TRIAL_PREFIX, TRIAL_TAG
 
@@ -107,7 +107,7 @@ def delete(target: Any, found: Found) -> list[str]:
     remaining = find(target).resources if found.stacks else found.resources
     for arn in [arn for arn in found.resources if arn in remaining]:
         service = arn.split(":")[2]
-        deleter = _DELETERS.get(service if service != "iam" else f"iam:{_resource(arn).split('/', 1)[0]}")
+        deleter = resources.deleter(arn)
         if deleter is None:
             failures.append(f"{arn}: the clean-up does not delete {service} resources; delete it in the {service} "
                             "console")
@@ -118,68 +118,6 @@ def delete(target: Any, found: Found) -> list[str]:
         except (ClientError, BotoCoreError) as error:
             failures.append(f"{arn}: {error}")
     return failures
-
-
-def _resource(arn: str) -> str:
-    return arn.split(":", 5)[5]
-
-
-def _delete_bucket(target: Any, arn: str) -> None:
-    bucket = _resource(arn)
-    stacks.empty_bucket(target, bucket)  # every version and delete marker, or S3 refuses to delete it
-    target.client("s3").delete_bucket(Bucket=bucket)
-
-
-def _delete_log_group(target: Any, arn: str) -> None:
-    target.client("logs").delete_log_group(logGroupName=_resource(arn).split(":", 1)[1].removesuffix(":*"))
-
-
-def _delete_user_pool(target: Any, arn: str) -> None:
-    cognito, pool = target.client("cognito-idp"), _resource(arn).split("/", 1)[1]
-    # A pool with a domain cannot be deleted; its users go with it.
-    domain = cognito.describe_user_pool(UserPoolId=pool)["UserPool"].get("Domain")
-    if domain:
-        cognito.delete_user_pool_domain(UserPoolId=pool, Domain=domain)
-    cognito.delete_user_pool(UserPoolId=pool)
-
-
-def _delete_role(target: Any, arn: str) -> None:
-    iam, name = target.client("iam"), arn.rsplit("/", 1)[1]
-    # IAM refuses to delete a role that still has policies or instance profiles.
-    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-        iam.delete_role_policy(RoleName=name, PolicyName=policy)
-    for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
-        iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
-    for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
-        iam.remove_role_from_instance_profile(InstanceProfileName=profile["InstanceProfileName"], RoleName=name)
-    iam.delete_role(RoleName=name)
-
-
-def _delete_queue(target: Any, arn: str) -> None:
-    sqs = target.client("sqs")
-    sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=_resource(arn))["QueueUrl"])
-
-
-def _delete_rule(target: Any, arn: str) -> None:
-    events, rule = target.client("events"), _resource(arn).split("/", 1)[1]
-    # A rule with targets cannot be deleted.
-    targets = [t["Id"] for t in events.list_targets_by_rule(Rule=rule)["Targets"]]
-    if targets:
-        events.remove_targets(Rule=rule, Ids=targets)
-    events.delete_rule(Name=rule)
-
-
-_DELETERS: dict[str, Callable[[Any, str], None]] = {
-    "s3": _delete_bucket,
-    "logs": _delete_log_group,
-    "cognito-idp": _delete_user_pool,
-    "sqs": _delete_queue,
-    "sns": lambda target, arn: target.client("sns").delete_topic(TopicArn=arn),
-    "dynamodb": lambda target, arn: target.client("dynamodb").delete_table(TableName=_resource(arn).split("/", 1)[1]),
-    "lambda": lambda target, arn: target.client("lambda").delete_function(FunctionName=arn),
-    "events": _delete_rule,
-    "iam:role": _delete_role,
-}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,11 +8,11 @@ works the same on the local cloud and on AWS.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from botocore.config import Config
 
+from serverless_workbook.common import waiting
 from serverless_workbook.models.timeline import Span
 
 LAMBDA_ENDS = ("LambdaFunctionSucceeded", "LambdaFunctionFailed", "LambdaFunctionTimedOut")
@@ -23,11 +23,8 @@ def run(target: Any, state_machine_arn: str, event: dict[str, Any], timeout: flo
     """Start an execution, wait until it ends; return its description and its whole history."""
     sfn = target.client("stepfunctions")
     arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=json.dumps(event))["executionArn"]
-    deadline = time.monotonic() + timeout
-    while (description := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"execution still running after {timeout} s: {arn}")
-        time.sleep(poll_seconds)
+    description = waiting.until(lambda: sfn.describe_execution(executionArn=arn), f"the execution {arn} to end",
+                                ready=lambda d: d["status"] != "RUNNING", timeout=timeout, interval=poll_seconds)
     pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
     return description, [event for page in pages for event in page["events"]]
 

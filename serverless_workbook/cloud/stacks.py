@@ -11,11 +11,10 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import WaiterError
 from tqdm import tqdm
 
 from serverless_workbook.cloud import stack_updates
@@ -28,7 +27,8 @@ from serverless_workbook.cloud.artifacts import (
     upload_code,
     zip_folder,
 )
-from serverless_workbook.common import templates
+from serverless_workbook.cloud.resources import empty_bucket, exists
+from serverless_workbook.common import templates, waiting
 from serverless_workbook.localcloud import cloudformation
 from serverless_workbook.cloud.stack_updates import (
     CAPABILITIES,
@@ -40,8 +40,8 @@ from serverless_workbook.cloud.stack_updates import (
 )
 
 # Part of this module's interface: the labs zip handlers with stacks.zip_folder, and catch stacks.DeployError.
-__all__ = ["DataAtRisk", "DeployError", "NotDeployed", "TAG_KEY", "deploy", "empty_bucket", "exists", "leftovers",
-           "outputs", "stop_jobs", "teardown", "zip_folder"]
+__all__ = ["DataAtRisk", "DeployError", "NotDeployed", "TAG_KEY", "deploy", "leftovers", "outputs", "stop_jobs",
+           "teardown", "zip_folder"]
 
 TAG_KEY = "workbook"
 BUCKET_SUFFIX = "BucketSuffix"
@@ -136,18 +136,19 @@ def _settled_status(target: Any, stack_name: str) -> str | None:
     The local cloud works synchronously: a stack still in progress there is stuck, and is returned as it is.
     """
     cfn = target.client("cloudformation")
-    while True:
+
+    def status() -> str | None:
         try:
-            status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+            found = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
         except cfn.exceptions.ClientError as error:
             if "does not exist" in error.response["Error"]["Message"]:
                 return None
             raise
-        if status == "DELETE_COMPLETE":
-            return None
-        if target.is_local or not status.endswith("_IN_PROGRESS") or status == "REVIEW_IN_PROGRESS":
-            return status
-        time.sleep(5)
+        return None if found == "DELETE_COMPLETE" else found
+
+    return waiting.until(status, f"the stack {stack_name} to finish its operation", interval=5,
+                         ready=lambda found: (found is None or target.is_local or not found.endswith("_IN_PROGRESS")
+                                              or found == "REVIEW_IN_PROGRESS"))
 
 
 def _create(target: Any, stack_name: str, template_text: str, parameters: dict[str, str],
@@ -189,17 +190,17 @@ def _show_progress(cfn: Any, stack_name: str, total: int, enabled: bool) -> None
     # No elapsed time in the bar, so a notebook's saved output is the same on every run.
     with tqdm(total=total, desc=stack_name, bar_format="{desc}: {bar:20} {n}/{total} resources",
               disable=not enabled) as bar:
-        while True:
+        def status() -> str:
             pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name)
             # moto lists the resources it skipped with an empty logical id; they are not progress.
             finished = sum(s["ResourceStatus"] == "CREATE_COMPLETE" and bool(s.get("LogicalResourceId"))
                            for p in pages for s in p["StackResourceSummaries"])
             bar.update(min(finished, total) - bar.n)
-            status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
-            if not status.endswith("IN_PROGRESS"):
-                bar.update(total - bar.n if status == "CREATE_COMPLETE" else 0)
-                return
-            time.sleep(5)
+            return cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+
+        final = waiting.until(status, f"the stack {stack_name} to be created", interval=5,
+                              ready=lambda found: not found.endswith("IN_PROGRESS"))
+        bar.update(total - bar.n if final == "CREATE_COMPLETE" else 0)
 
 
 def outputs(target: Any, stack_name: str) -> dict[str, str]:
@@ -208,16 +209,6 @@ def outputs(target: Any, stack_name: str) -> dict[str, str]:
         raise NotDeployed(f"The stack {stack_name} is not deployed: run the deploy cell first.")
     stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-
-
-def empty_bucket(target: Any, bucket: str) -> None:
-    """Delete every object version and delete marker, so the bucket itself can be deleted."""
-    s3 = target.client("s3")
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                  for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-        if doomed:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
 
 
 @cloudformation.quiet_moto()
@@ -285,14 +276,17 @@ def stop_jobs(target: Any, buckets: list[str], timeout: float = 600) -> None:
         # A job that finished meanwhile cannot be canceled (ConflictException): that is fine too.
         with contextlib.suppress(mediaconvert.exceptions.ConflictException):
             mediaconvert.cancel_job(Id=job_id)
-    deadline = time.monotonic() + timeout
-    while running:
-        running = [i for i in running if mediaconvert.get_job(Id=i)["Job"]["Status"] not in FINAL_JOB_STATES]
-        if running and time.monotonic() > deadline:
-            raise DeployError(f"MediaConvert jobs {', '.join(running)} did not end within {timeout:.0f} s; "
-                              "cancel them in the MediaConvert console, then tear down again.")
-        if running:
-            time.sleep(5)
+
+    def still_running() -> list[str]:
+        running[:] = [i for i in running if mediaconvert.get_job(Id=i)["Job"]["Status"] not in FINAL_JOB_STATES]
+        return running
+
+    try:
+        waiting.until(still_running, "the canceled MediaConvert jobs to end", ready=lambda jobs: not jobs,
+                      timeout=timeout, interval=5)
+    except waiting.WaitTimedOut as waited:
+        raise DeployError(f"MediaConvert jobs {', '.join(waited.last)} did not end within {timeout:.0f} s; "
+                          "cancel them in the MediaConvert console, then tear down again.") from None
 
 
 def _delete_artifact_bucket(target: Any, bucket: str) -> None:
@@ -323,45 +317,15 @@ def leftovers(target: Any, stack_name: str | None = None, settle_seconds: float 
     """
     tag_filter = {"Key": TAG_KEY, **({"Values": [stack_name]} if stack_name else {})}
     tagging = target.client("resourcegroupstaggingapi")
-    deadline = time.monotonic() + (0 if target.is_local else settle_seconds)
-    while True:
-        found = [
-            resource["ResourceARN"]
-            for page in tagging.get_paginator("get_resources").paginate(TagFilters=[tag_filter])
-            for resource in page["ResourceTagMappingList"]
-            if exists(target, resource["ResourceARN"])
-        ]
-        if not found or time.monotonic() >= deadline:
-            return found
-        time.sleep(10)
 
+    def still_there() -> list[str]:
+        return [resource["ResourceARN"]
+                for page in tagging.get_paginator("get_resources").paginate(TagFilters=[tag_filter])
+                for resource in page["ResourceTagMappingList"]
+                if exists(target, resource["ResourceARN"])]
 
-_MISSING = {"NoSuchBucket", "NotFound", "404", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist",
-            "ResourceNotFoundException", "NoSuchEntity"}
-
-
-def exists(target: Any, arn: str) -> bool:
-    """Whether the resource an ARN names is still there; True when its service cannot be asked here."""
-    service, _, _, resource = arn.split(":", 5)[2:]
-    checks = {
-        "s3": lambda: target.client("s3").head_bucket(Bucket=resource),
-        "sqs": lambda: target.client("sqs").get_queue_url(QueueName=resource),
-        "sns": lambda: target.client("sns").get_topic_attributes(TopicArn=arn),
-        "dynamodb": lambda: target.client("dynamodb").describe_table(TableName=resource.split("/", 1)[1]),
-        "lambda": lambda: target.client("lambda").get_function(FunctionName=arn),
-        "events": lambda: target.client("events").describe_rule(Name=resource.split("/", 1)[1]),
-        "iam": lambda: target.client("iam").get_role(RoleName=resource.rsplit("/", 1)[1]),
-    }
-    if service == "logs":
-        name = resource.split(":", 1)[1].removesuffix(":*")
-        groups = target.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-        return any(group["logGroupName"] == name for group in groups)
-    if service not in checks:
-        return True
     try:
-        checks[service]()
-    except ClientError as error:
-        if error.response["Error"]["Code"] in _MISSING:
-            return False
-        raise
-    return True
+        return waiting.until(still_there, "the tagging API to list no deleted resource", ready=lambda found: not found,
+                             timeout=0 if target.is_local else settle_seconds, interval=10)
+    except waiting.WaitTimedOut as waited:
+        return waited.last

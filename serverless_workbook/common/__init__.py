@@ -1,9 +1,10 @@
-"""What every layer of the workbook stands on: the course registry, ffmpeg, processes, template files.
+"""What every layer of the workbook stands on: the course registry, ffmpeg, processes, template files, waiting.
 
     media                sample clips and probing with ffmpeg (the imageio-ffmpeg wheel's, or IMAGEIO_FFMPEG_EXE)
     process_environment  start processes and change os.environ one at a time, whatever thread does either
     registry             course.toml read: every chapter and lab, its notebook, test session, mutants, cost
     templates            CloudFormation templates read (short-form intrinsics included) and written back as YAML
+    waiting              the one way to wait: poll with a deadline and back-off, and say what was awaited
 
 May import: nothing of the workbook's.
 """

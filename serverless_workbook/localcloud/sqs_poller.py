@@ -18,11 +18,12 @@ from __future__ import annotations
 import inspect
 import json
 import threading
-import time
 from typing import Any, Iterator
 
 from moto.awslambda.models import EventSourceMapping, lambda_backends
 from moto.sqs.models import Message, Queue, sqs_backends
+
+from serverless_workbook.common import waiting
 
 PATCHED_METHOD = "add_message"
 EXPECTED_PARAMETERS = ["self", "message"]
@@ -165,14 +166,15 @@ class Poller:
     def wait(self, timeout: float, include_in_flight: bool) -> bool:
         """Wait until no mapped queue has a visible message and no batch is being delivered; with
         include_in_flight, also until no failed message is waiting to reappear."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def idle() -> bool:
             queues = [q for q in (_queue(m) for m in _sqs_mappings() if _active(m)) if q is not None]
-            waiting = any(q._messages if include_in_flight else q.messages for q in queues)
-            if not waiting and not self._delivering.is_set():
-                return True
-            time.sleep(IDLE_SLEEP_SECONDS)
-        return False
+            pending = any(q._messages if include_in_flight else q.messages for q in queues)
+            return not pending and not self._delivering.is_set()
+
+        try:
+            return waiting.until(idle, "the mapped queues to be delivered", timeout=timeout, interval=IDLE_SLEEP_SECONDS)
+        except waiting.WaitTimedOut:
+            return False
 
 
 _poller: Poller | None = None

@@ -6,6 +6,7 @@
     catalogue       the catalogue API over the pipeline (chapter 3, lab 3): deploy, sign users in, call it
     patterns_lab    lab 4: the chapter 4 pattern stacks for the checks, handlers written in cells
     parallel_lab    lab 5: the parallel-encode handlers and state machine written in cells
+    check_cloud     the checks' scratch cloud: throwaway buckets and tables to try one handler on its own
 
 May import every other package of the workbook (course, cloud, models, localcloud, common): this is the
 top layer. A workspace never imports another lab's workspace's internals except through its functions.

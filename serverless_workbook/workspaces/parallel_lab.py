@@ -15,20 +15,18 @@ import contextlib
 import os
 import re
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
 
-from serverless_workbook.common import media, process_environment
+from serverless_workbook.common import media, process_environment, waiting
 from serverless_workbook.course.lab_format import STUB, NotSaved, without_markers
 from serverless_workbook.common.templates import load_template, write_template
 from serverless_workbook.localcloud.stepfunctions import definition as substituted
-from serverless_workbook.cloud.stacks import empty_bucket
 from serverless_workbook.cloud.target import TARGET_VARIABLE, connect
-from serverless_workbook.workspaces import register_saving_magics
+from serverless_workbook.workspaces import check_cloud, register_saving_magics
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions" / "parallel_encode"
@@ -246,45 +244,17 @@ class Scratch:
 
 @contextlib.contextmanager
 def scratch(target: Any) -> Iterator[Scratch]:
-    """An empty bucket on the local cloud (a private one when the lab runs on AWS), removed afterwards."""
-    with _local_cloud(target) as cloud:
-        box = Scratch(cloud, "lab05-check-media")
-        _remove(cloud, box.bucket)  # what a check interrupted before its clean-up left behind
-        cloud.create_bucket(box.bucket)
-        try:
-            yield box
-        finally:
-            _remove(cloud, box.bucket)
-
-
-@contextlib.contextmanager
-def _local_cloud(target: Any) -> Iterator[Any]:
-    # The checks never create anything in a real account.
-    if target.is_local:
-        yield target
-        return
-    cloud = connect("local-server", concurrent_lambdas=True)
-    try:
-        yield cloud
-    finally:
-        cloud.close()
-
-
-def _remove(cloud: Any, bucket: str) -> None:
-    s3 = cloud.client("s3")
-    with contextlib.suppress(s3.exceptions.NoSuchBucket):
-        empty_bucket(cloud, bucket)
-        s3.delete_bucket(Bucket=bucket)
+    """An empty bucket on the local cloud (a private, concurrent one when the lab runs on AWS), removed afterwards."""
+    with check_cloud.scratch(target, buckets=("lab05-check-media",), concurrent=True) as cloud:
+        yield Scratch(cloud, "lab05-check-media")
 
 
 def wait_for_executions(target: Any, state_machine_arn: str, timeout: float = 120) -> None:
     """Wait until no execution of the state machine is running (one a wrong answer left behind)."""
     sfn = target.client("stepfunctions")
-    deadline = time.monotonic() + timeout
-    while sfn.list_executions(stateMachineArn=state_machine_arn, statusFilter="RUNNING")["executions"]:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"executions of {state_machine_arn} still running after {timeout} s")
-        time.sleep(0.1)
+    waiting.until(lambda: sfn.list_executions(stateMachineArn=state_machine_arn, statusFilter="RUNNING")["executions"],
+                  f"the running executions of {state_machine_arn} to end", ready=lambda running: not running,
+                  timeout=timeout)
 
 
 def item(target: Any, table_name: str, item_id: str) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from serverless_workbook.cloud import stacks
+from serverless_workbook.common import waiting
 from serverless_workbook.workspaces import register_saving_magics
 from serverless_workbook.course.lab_format import STUB, NotSaved, top_level_functions, without_markers
 from serverless_workbook.workspaces.pipeline_lab import FUNCTIONS
@@ -61,11 +62,7 @@ def wait_until(target: Any, condition: Any, what: str, timeout: float = 20) -> N
     """Poll until condition() holds; `timeout` is the local cloud's, a real account gets ten times as long."""
     if not target.is_local:
         timeout *= 10
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"still waiting for {what} after {timeout:g} s")
-        time.sleep(0.05 if target.is_local else 2)
+    waiting.until(condition, what, timeout=timeout, interval=0.05 if target.is_local else 2)
 
 
 def queue_counts(target: Any, url: str) -> tuple[int, int]:

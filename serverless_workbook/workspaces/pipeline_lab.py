@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from serverless_workbook.common import waiting
 from serverless_workbook.course.lab_format import STUB, NotSaved, without_markers
 from serverless_workbook.common.templates import load_template, write_template
-from serverless_workbook.cloud.stacks import empty_bucket
-from serverless_workbook.workspaces import register_saving_magics
+from serverless_workbook.workspaces import check_cloud, register_saving_magics
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -160,14 +160,17 @@ def s3_event(target: Any, bucket: str, key: str, body: bytes, *, timeout: float 
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
             "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
         s3.put_object(Bucket=bucket, Key=key, Body=body)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def event() -> dict[str, Any] | None:
+            # A long poll: it waits up to a second for a message itself.
             for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
                                                WaitTimeSeconds=1).get("Messages", []):
-                event = json.loads(message["Body"])
-                if event.get("Event") != "s3:TestEvent":
-                    return event
-        raise TimeoutError(f"no S3 event for s3://{bucket}/{key} within {timeout} s")
+                found = json.loads(message["Body"])
+                if found.get("Event") != "s3:TestEvent":
+                    return found
+            return None
+
+        return waiting.until(event, f"the S3 event of s3://{bucket}/{key}", timeout=timeout, interval=0)
     finally:
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
         sqs.delete_queue(QueueUrl=queue_url)
@@ -205,47 +208,10 @@ class Scratch:
 
 
 @contextlib.contextmanager
-def _local_cloud(target: Any) -> Iterator[Any]:
-    # The checks never create anything in a real account: there they get a local cloud of their own.
-    if target.is_local:
-        yield target
-        return
-    from serverless_workbook.cloud.target import connect
-
-    cloud = connect("local")
-    try:
-        yield cloud
-    finally:
-        cloud.close()
-
-
-@contextlib.contextmanager
 def scratch(target: Any) -> Iterator[Scratch]:
-    with _local_cloud(target) as cloud:
-        dynamodb = cloud.client("dynamodb")
-        box = Scratch(cloud, "lab-check-uploads", "lab-check-transcoded", "lab-check-videos",
-                      f"arn:aws:iam::{cloud.account_id}:role/lab-check-mediaconvert")
-        _remove_scratch(cloud, box)  # what a check interrupted before its clean-up left behind
-        for bucket in (box.uploads, box.transcoded):
-            cloud.create_bucket(bucket)
-        dynamodb.create_table(TableName=box.table, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
-        try:
-            yield box
-        finally:
-            cloud.wait_for_jobs()
-            _remove_scratch(cloud, box)
-
-
-def _remove_scratch(cloud: Any, box: Scratch) -> None:
-    s3, dynamodb = cloud.client("s3"), cloud.client("dynamodb")
-    for bucket in (box.uploads, box.transcoded):
-        with contextlib.suppress(s3.exceptions.NoSuchBucket):
-            empty_bucket(cloud, bucket)
-            s3.delete_bucket(Bucket=bucket)
-    with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
-        dynamodb.delete_table(TableName=box.table)
+    uploads, transcoded, table = "lab-check-uploads", "lab-check-transcoded", "lab-check-videos"
+    with check_cloud.scratch(target, buckets=(uploads, transcoded), tables=(table,)) as cloud:
+        yield Scratch(cloud, uploads, transcoded, table, f"arn:aws:iam::{cloud.account_id}:role/lab-check-mediaconvert")
 
 
 workspace = Workspace(Path.cwd() / "workspace")

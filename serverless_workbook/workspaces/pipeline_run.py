@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
 from serverless_workbook.cloud import stacks
+from serverless_workbook.common import waiting
 from serverless_workbook.models import costs
 from serverless_workbook.models.timeline import Span
 
@@ -60,23 +61,28 @@ def wait_for_item(target: Any, table_name: str, item_id: str, ready: Callable[[d
     nothing left to do (or after 30 s at most), rather than after a real account's 15 minutes."""
     timeout = timeout or (30 if target.is_local else 900)
     table = target.resource("dynamodb").Table(table_name)
-    deadline = time.monotonic() + timeout
-    item, idle_since, why = None, None, f"after {timeout} s"
-    while time.monotonic() < deadline:
-        item = table.get_item(Key={"id": item_id}, ConsistentRead=True).get("Item")
-        if item is not None and ready(item):
-            return item
-        if _local_cloud_idle(target):
-            idle_since = idle_since or time.monotonic()
-            if time.monotonic() - idle_since > IDLE_GRACE_S:
-                why = "and the local cloud has no work left that could change it"
-                break
-        else:
+    idle_since = None
+
+    def hopeless() -> str | None:
+        nonlocal idle_since
+        if not _local_cloud_idle(target):
             idle_since = None
-        time.sleep(_poll_seconds(target))
-    found = "no item with that id" if item is None else f"status {item.get('status')!r}, fields {sorted(item)}"
-    raise TimeoutError(f"the videos item {item_id!r} was not ready {why}; found {found}. transcode-video puts it "
-                       "(with jobId) for the upload's decoded basename, extract-metadata completes it")
+            return None
+        idle_since = idle_since or time.monotonic()
+        if time.monotonic() - idle_since > IDLE_GRACE_S:
+            return "and the local cloud has no work left that could change it"
+        return None
+
+    try:
+        return waiting.until(lambda: table.get_item(Key={"id": item_id}, ConsistentRead=True).get("Item"),
+                             f"the videos item {item_id!r}", ready=lambda item: item is not None and ready(item),
+                             timeout=timeout, interval=_poll_seconds(target), hopeless=hopeless)
+    except waiting.WaitTimedOut as waited:
+        item = waited.last
+        found = "no item with that id" if item is None else f"status {item.get('status')!r}, fields {sorted(item)}"
+        raise TimeoutError(f"the videos item {item_id!r} was not ready {waited.why}; found {found}. transcode-video "
+                           "puts it (with jobId) for the upload's decoded basename, extract-metadata completes it"
+                           ) from None
 
 
 def watch_job(target: Any, job_id: str, label: str) -> dict[str, Any]:
@@ -84,14 +90,15 @@ def watch_job(target: Any, job_id: str, label: str) -> dict[str, Any]:
     mediaconvert = target.client("mediaconvert")
     # No elapsed time in the bar, so the saved output is the same on every run.
     with tqdm(total=100, bar_format="{desc} {bar:20} {n}%") as bar:
-        while True:
-            job = mediaconvert.get_job(Id=job_id)["Job"]
-            bar.set_description_str(f"{label}: {job['Status']}")
-            done = 100 if job["Status"] == "COMPLETE" else job.get("JobPercentComplete", 0)
+        def job() -> dict[str, Any]:
+            found = mediaconvert.get_job(Id=job_id)["Job"]
+            bar.set_description_str(f"{label}: {found['Status']}")
+            done = 100 if found["Status"] == "COMPLETE" else found.get("JobPercentComplete", 0)
             bar.update(max(0, done - bar.n))
-            if job["Status"] in stacks.FINAL_JOB_STATES:
-                return job
-            time.sleep(_poll_seconds(target))
+            return found
+
+        return waiting.until(job, f"the MediaConvert job {job_id} to end", interval=_poll_seconds(target),
+                             ready=lambda found: found["Status"] in stacks.FINAL_JOB_STATES)
 
 
 def _needs_stack(function: Callable[..., Any]) -> Callable[..., Any]:

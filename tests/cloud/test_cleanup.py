@@ -3,8 +3,7 @@ import json
 
 import pytest
 
-from serverless_workbook.cloud import trial_functions
-from serverless_workbook.cloud import cleanup, stacks
+from serverless_workbook.cloud import cleanup, stacks, trial_functions
 from serverless_workbook.cloud.artifacts import zip_folder
 from serverless_workbook.cloud.target import connect
 from serverless_workbook.common.registry import ROOT

@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 
-from serverless_workbook.cloud import trial_functions
-from serverless_workbook.cloud import stack_updates, stacks
+from serverless_workbook.cloud import resources, stack_updates, stacks, trial_functions
 from serverless_workbook.common import media
 from serverless_workbook.workspaces import pipeline_lab
 from serverless_workbook.localcloud import cloudformation_changes
@@ -385,14 +384,14 @@ def test_exists_tells_a_deleted_resource_from_a_live_one():
         topic = sns.create_topic(Name="kept-topic")["TopicArn"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         live = ["arn:aws:s3:::kept", queue_arn, topic]
-        assert [stacks.exists(target, arn) for arn in live] == [True, True, True]
+        assert [resources.exists(target, arn) for arn in live] == [True, True, True]
         s3.delete_bucket(Bucket="kept")
         sqs.delete_queue(QueueUrl=queue)
         sns.delete_topic(TopicArn=topic)
-        assert [stacks.exists(target, arn) for arn in live] == [False, False, False]
-        assert stacks.exists(target, "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/gone:*") is False
-        assert stacks.exists(target, "arn:aws:dynamodb:us-east-1:123456789012:table/gone") is False
-        assert stacks.exists(target, "arn:aws:lambda:us-east-1:123456789012:function:gone") is False
+        assert [resources.exists(target, arn) for arn in live] == [False, False, False]
+        assert resources.exists(target, "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/gone:*") is False
+        assert resources.exists(target, "arn:aws:dynamodb:us-east-1:123456789012:table/gone") is False
+        assert resources.exists(target, "arn:aws:lambda:us-east-1:123456789012:function:gone") is False
     finally:
         target.close()
 

@@ -6,8 +6,7 @@ from fractions import Fraction
 import cfnlint.api
 import pytest
 
-from serverless_workbook.cloud import trial_functions
-from serverless_workbook.cloud import executions, stacks
+from serverless_workbook.cloud import executions, stacks, trial_functions
 from serverless_workbook.models import timeline
 from serverless_workbook.common import media
 from serverless_workbook.localcloud import stepfunctions

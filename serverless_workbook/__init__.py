@@ -1,7 +1,8 @@
 """The support library the workbook's notebooks import, one subpackage per concern.
 
 Imports run one way, down this list; a package may import its own modules and those of the
-packages below it, never one above (tests/project/test_layers.py holds the code to it):
+packages below it, never one above, and of another package only what its __init__'s __all__ names, its
+public surface (tests/project/test_layers.py holds the code to both):
 
     workspaces   what each chapter and lab builds and drives, one module per lab or deployed system
     course       the course machinery: lab format, generating labs, checks, grading, running notebooks

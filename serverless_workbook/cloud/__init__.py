@@ -12,3 +12,9 @@
 
 May import: models, localcloud and common (below it), never workspaces or course.
 """
+# The modules other packages, notebooks and commands may use.
+__all__ = [
+    "artifacts", "cleanup", "executions", "ffmpeg_layer", "resources", "stack_updates", "stacks", "target",
+    "trial_functions",
+]
+

@@ -8,3 +8,6 @@
 
 May import: nothing of the workbook's.
 """
+# The modules other packages, notebooks and commands may use.
+__all__ = ["media", "process_environment", "registry", "templates", "waiting"]
+

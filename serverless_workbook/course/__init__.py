@@ -15,3 +15,9 @@
 
 May import: models and common (below it); never workspaces or cloud.
 """
+# The modules other packages, notebooks and commands may use.
+__all__ = [
+    "checks", "course_map", "diagram_reader", "grading", "judgement", "lab_format", "lab_probes", "labgen",
+    "notebook_runner", "restart_hints", "trust", "warm_lab",
+]
+

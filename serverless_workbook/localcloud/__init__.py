@@ -25,6 +25,12 @@ from serverless_workbook.localcloud import (
     stepfunctions,
 )
 
+# What the packages above may use: install() and uninstall(), and the gap fillers whose own API they need. The
+# rest (cloudformation_types, cognito, lambda_pool, lambda_sandbox, mediaconvert_settings, transcoder) works
+# only through install().
+__all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformation_changes", "mediaconvert",
+           "public_parameters", "server", "sqs_poller", "stepfunctions"]
+
 
 def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -> mediaconvert.JobStore:
     """Install every runtime gap filler; return the MediaConvert job store.

@@ -9,3 +9,6 @@
 
 May import: common, and nothing else of the workbook's; no AWS calls.
 """
+# The modules other packages, notebooks and commands may use.
+__all__ = ["cost_explorer", "costs", "figures", "parallel_charts", "parallel_model", "timeline"]
+

@@ -9,11 +9,17 @@
     check_cloud     the checks' scratch cloud: throwaway buckets and tables to try one handler on its own
 
 May import every other package of the workbook (course, cloud, models, localcloud, common): this is the
-top layer. A workspace never imports another lab's workspace's internals except through its functions.
+top layer.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
+
+# The modules other packages, notebooks and commands may use, and the one helper defined here.
+__all__ = [
+    "api_lab", "catalogue", "check_cloud", "parallel_lab", "patterns_lab", "pipeline_lab", "pipeline_run",
+    "register_saving_magics",
+]
 
 
 def register_saving_magics(ipython: Any, **saves: Callable[[str, str], str]) -> None:

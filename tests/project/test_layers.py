@@ -2,6 +2,7 @@
 its own modules and those of the packages it may use, never one above it. Every import counts, also one
 inside a function."""
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -21,8 +22,8 @@ MAY_IMPORT = {
 }
 
 
-def imported_packages(path: Path) -> list[tuple[str, int]]:
-    """(subpackage of serverless_workbook, line) for every import of the workbook's in a module."""
+def imported_modules(path: Path) -> list[tuple[str, str, int]]:
+    """(subpackage of serverless_workbook, what of it, line) for every import of the workbook's in a module."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -34,7 +35,7 @@ def imported_packages(path: Path) -> list[tuple[str, int]]:
         for name in names:
             parts = name.split(".")
             if parts[0] == "serverless_workbook" and len(parts) > 1:
-                found.append((parts[1], node.lineno))
+                found.append((parts[1], parts[2] if len(parts) > 2 else "", node.lineno))
     return found
 
 
@@ -52,7 +53,7 @@ def test_the_package_docstring_lists_the_layers_in_order():
 def test_imports_run_downwards(layer):
     wrong = [f"{path.relative_to(PACKAGE.parent)}:{line} imports serverless_workbook.{imported}"
              for path in sorted((PACKAGE / layer).rglob("*.py"))
-             for imported, line in imported_packages(path)
+             for imported, _, line in imported_modules(path)
              if imported != layer and imported not in MAY_IMPORT[layer]]
     assert not wrong, (f"{layer} may import only {sorted(MAY_IMPORT[layer]) or 'itself'}:\n" + "\n".join(wrong))
 
@@ -69,4 +70,16 @@ def test_each_package_says_what_it_holds_and_may_import(layer):
 def test_the_check_catches_an_upward_import(tmp_path):
     upward = tmp_path / "upward.py"
     upward.write_text("def f():\n    from serverless_workbook.workspaces import pipeline_run\n")
-    assert imported_packages(upward) == [("workspaces", 2)]
+    assert imported_modules(upward) == [("workspaces", "pipeline_run", 2)]
+
+
+@pytest.mark.parametrize("layer", MAY_IMPORT)
+def test_other_packages_use_only_a_packages_public_surface(layer):
+    surface = importlib.import_module(f"serverless_workbook.{layer}").__all__
+    assert all(hasattr(importlib.import_module(f"serverless_workbook.{layer}"), name)
+               or (PACKAGE / layer / f"{name}.py").is_file() for name in surface)
+    inside = [f"{path.relative_to(PACKAGE.parent)}:{line} imports {layer}.{name}"
+              for path in sorted(PACKAGE.rglob("*.py")) if path.parent.name != layer
+              for imported, name, line in imported_modules(path)
+              if imported == layer and name and name not in surface]
+    assert not inside, f"not in serverless_workbook.{layer}.__all__, so not for use outside it:\n" + "\n".join(inside)

@@ -7,11 +7,8 @@ first) started the JupyterLab tests, a few tests that take half a minute, last o
 idle. So the longest modules go first, then the notebooks, longest first as course.toml estimates them. A stale
 entry here costs time, never a result.
 """
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from serverless_workbook.cloud.target import connect
 from serverless_workbook.common import registry
 from serverless_workbook.models import costs
 
@@ -49,7 +46,20 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="module")
 def target():
     """The local cloud in this process, one per test module; a module that needs more overrides it."""
+    # Imported when a test first needs a cloud: it takes 3 s, which a run of the course tests need not pay.
+    from serverless_workbook.cloud.target import connect
+
     target = connect("local")
+    yield target
+    target.close()
+
+
+@pytest.fixture(scope="module", params=["local", "local-server"])
+def each_local_target(request):
+    """The local cloud in this process, then as moto's server over HTTP: a module's tests run on both."""
+    from serverless_workbook.cloud.target import connect
+
+    target = connect(request.param)
     yield target
     target.close()
 
@@ -57,30 +67,23 @@ def target():
 @pytest.fixture(scope="module")
 def concurrent_target():
     """The local cloud as moto's server, each Lambda invocation in a sandbox process of its own."""
+    from serverless_workbook.cloud.target import connect
+
     target = connect("local-server", concurrent_lambdas=True)
     yield target
     target.close()
 
 
-class _NoCalls:
-    """An AWS target whose every client is a botocore Stubber expecting no call: any request fails the test."""
+@pytest.fixture
+def stubbed_account():
+    from stubbed_account import StubbedAccount
 
-    is_local, account_id, region, name = False, "111122223333", "eu-west-1", "aws"
-
-    def __init__(self):
-        self.stubs = []
-        self._session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=self.region)
-
-    def client(self, service, **kwargs):
-        client = self._session.client(service, **kwargs)
-        self.stubs.append(Stubber(client))
-        self.stubs[-1].activate()
-        return client
+    return StubbedAccount()
 
 
 @pytest.fixture
-def unconfirmed(monkeypatch):
-    """A real account (stubbed: it answers nothing) whose costs this kernel has not confirmed."""
+def unconfirmed(monkeypatch, stubbed_account):
+    """A real account (stubbed) whose costs this kernel has not confirmed."""
     monkeypatch.delenv(costs.CONFIRM_VARIABLE, raising=False)
     monkeypatch.setattr(costs, "_confirmed", set())
-    return _NoCalls()
+    return stubbed_account

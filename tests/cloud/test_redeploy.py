@@ -27,21 +27,18 @@ EXTRA_QUEUE = """  ExtraQueue:
 """
 
 
-@pytest.fixture(scope="module", params=["local", "local-server"])
-def lab(request, tmp_path_factory):
-    work = tmp_path_factory.mktemp(request.param)
+@pytest.fixture(scope="module")
+def lab(each_local_target, tmp_path_factory):
+    target = each_local_target
+    work = tmp_path_factory.mktemp(target.name)
     code = {}
     for parameter, name in (("TranscodeCodeKey", "transcode_video"), ("ExtractCodeKey", "extract_metadata")):
         code[parameter] = work / name
         shutil.copytree(ROOT / "functions" / name, code[parameter], ignore=shutil.ignore_patterns("__pycache__"))
     clip = media.generate_clip(work / "clip.mp4", seconds=1, width=160, height=120, fps=10)
-    target = connect(request.param)
     session = PipelineSession(target, STACK)
-    try:
-        yield target, session, code, clip, work
-    finally:
-        session.teardown()
-        target.close()
+    yield target, session, code, clip, work
+    session.teardown()
 
 
 def data(target, outputs):
@@ -241,25 +238,6 @@ def test_a_failed_create_is_cleaned_up(name, tmp_path):
         target.close()
 
 
-class RealAccount:
-    """A target whose clients are stubbed: the AWS path, checked against botocore's request shapes."""
-
-    is_local, account_id, region = False, "111122223333", "eu-west-1"
-
-    def __init__(self):
-        import boto3
-        from botocore.stub import Stubber
-
-        session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=self.region)
-        self.clients = {name: session.client(name) for name in ("cloudformation", "s3", "mediaconvert")}
-        self.stubs = {name: Stubber(client) for name, client in self.clients.items() if name != "mediaconvert"}
-        for stub in self.stubs.values():
-            stub.activate()
-
-    def client(self, service):
-        return self.clients[service]
-
-
 TAGS = {"workbook": "video"}
 CHANGE_SET = "arn:aws:cloudformation:eu-west-1:111122223333:changeSet/video-1/abc"
 
@@ -267,7 +245,7 @@ CHANGE_SET = "arn:aws:cloudformation:eu-west-1:111122223333:changeSet/video-1/ab
 def stub_change_set(aws, status, reason="", changes=()):
     from botocore.stub import ANY
 
-    cfn = aws.stubs["cloudformation"]
+    cfn = aws.stub("cloudformation")
     cfn.add_response("create_change_set", {"Id": CHANGE_SET}, {
         "StackName": "video", "ChangeSetName": ANY, "ChangeSetType": "UPDATE", "TemplateBody": ANY,
         "Parameters": ANY, "Capabilities": ANY, "Tags": ANY})
@@ -278,8 +256,8 @@ def stub_change_set(aws, status, reason="", changes=()):
     return cfn, described
 
 
-def test_on_aws_an_unchanged_stack_is_a_change_set_without_changes():
-    aws = RealAccount()
+def test_on_aws_an_unchanged_stack_is_a_change_set_without_changes(stubbed_account):
+    aws = stubbed_account
     cfn, described = stub_change_set(aws, "FAILED", "The submitted information didn't contain changes. "
                                                     "Submit different information to create a change set.")
     cfn.add_response("describe_change_set", described, {"ChangeSetName": CHANGE_SET})
@@ -288,15 +266,15 @@ def test_on_aws_an_unchanged_stack_is_a_change_set_without_changes():
     cfn.assert_no_pending_responses()
 
 
-def test_on_aws_a_change_set_replacing_a_bucket_with_data_is_shown_then_refused(capsys):
-    aws = RealAccount()
+def test_on_aws_a_change_set_replacing_a_bucket_with_data_is_shown_then_refused(capsys, stubbed_account):
+    aws = stubbed_account
     cfn, described = stub_change_set(aws, "CREATE_COMPLETE", changes=[
         {"Action": "Modify", "LogicalResourceId": "UploadBucket", "PhysicalResourceId": "video-uploads-1",
          "ResourceType": "AWS::S3::Bucket", "Replacement": "True"},
         {"Action": "Add", "LogicalResourceId": "ExtraQueue", "ResourceType": "AWS::SQS::Queue"}])
     # The waiter read it once; the summary reads it again.
     cfn.add_response("describe_change_set", described, {"ChangeSetName": CHANGE_SET})
-    aws.stubs["s3"].add_response("list_object_versions", {"Versions": [{"Key": "clip.mp4", "VersionId": "null"}]},
+    aws.stub("s3").add_response("list_object_versions", {"Versions": [{"Key": "clip.mp4", "VersionId": "null"}]},
                                  {"Bucket": "video-uploads-1", "MaxKeys": 1})
     cfn.add_response("delete_change_set", {}, {"ChangeSetName": CHANGE_SET})
     with pytest.raises(stacks.DataAtRisk, match=r"replace UploadBucket \(bucket video-uploads-1\)"):
@@ -306,11 +284,9 @@ def test_on_aws_a_change_set_replacing_a_bucket_with_data_is_shown_then_refused(
     cfn.assert_no_pending_responses()
 
 
-def test_on_aws_teardown_cancels_the_stacks_running_jobs_and_waits_for_them():
-    from botocore.stub import Stubber
-
-    aws = RealAccount()
-    stub = Stubber(aws.clients["mediaconvert"])
+def test_on_aws_teardown_cancels_the_stacks_running_jobs_and_waits_for_them(stubbed_account):
+    aws = stubbed_account
+    stub = aws.stub("mediaconvert")
     ours = {"Id": "ours", "Role": "r", "Settings": {"OutputGroups": [{"OutputGroupSettings": {
         "Type": "FILE_GROUP_SETTINGS", "FileGroupSettings": {"Destination": "s3://video-transcoded-1/clip/"}}}]}}
     theirs = {"Id": "theirs", "Role": "r", "Settings": {"Inputs": [{"FileInput": "s3://someone-else/clip.mp4"}]}}
@@ -318,8 +294,7 @@ def test_on_aws_teardown_cancels_the_stacks_running_jobs_and_waits_for_them():
     stub.add_response("list_jobs", {"Jobs": []}, {"Status": "PROGRESSING"})
     stub.add_response("cancel_job", {}, {"Id": "ours"})
     stub.add_response("get_job", {"Job": {**ours, "Status": "CANCELED"}}, {"Id": "ours"})
-    with stub:
-        stacks.stop_jobs(aws, ["video-uploads-1", "video-transcoded-1"])
+    stacks.stop_jobs(aws, ["video-uploads-1", "video-transcoded-1"])
     stub.assert_no_pending_responses()
 
 
@@ -396,8 +371,8 @@ def test_exists_tells_a_deleted_resource_from_a_live_one():
         target.close()
 
 
-def test_on_aws_a_failed_update_is_left_to_cloudformations_rollback():
-    aws = RealAccount()
+def test_on_aws_a_failed_update_is_left_to_cloudformations_rollback(stubbed_account):
+    aws = stubbed_account
     cfn, described = stub_change_set(aws, "CREATE_COMPLETE", changes=[
         {"Action": "Add", "LogicalResourceId": "ExtraQueue", "ResourceType": "AWS::SQS::Queue"}])
     cfn.add_response("describe_change_set", described, {"ChangeSetName": CHANGE_SET})

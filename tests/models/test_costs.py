@@ -1,5 +1,4 @@
 """The cost model against figures worked out by hand from the price table."""
-import boto3
 import pytest
 
 from serverless_workbook.cloud import trial_functions
@@ -197,7 +196,7 @@ def test_the_first_real_deploy_asks_for_confirmation_before_any_request(unconfir
     assert "Estimated cost of lab 3 on AWS" in message and "in eu-west-1 count on at most 2x" in message
     assert "Nothing has been created yet" in message and "costs.confirm(target)" in message
     assert "WORKBOOK_CONFIRM_COSTS=yes" in message
-    assert unconfirmed.stubs == []  # not even a client was made
+    assert unconfirmed.made == []  # not even a client was made
 
 
 def test_confirming_in_the_kernel_or_the_environment_lets_deploys_through(unconfirmed, monkeypatch, capsys):
@@ -227,12 +226,9 @@ def test_the_local_cloud_never_asks(monkeypatch):
 def test_a_bucket_or_a_throwaway_function_made_outside_a_stack_asks_too(unconfirmed, tmp_path):
     """Chapter 2's push-versus-poll experiment makes a bucket and a function before its first stack."""
     from serverless_workbook.models import costs
-    from serverless_workbook.cloud.target import Target
 
-    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="eu-west-1")
-    aws = Target("aws", "111122223333", "eu-west-1", session)
     with pytest.raises(costs.CostsNotConfirmed, match="Estimated cost of chapter 2 on AWS: at most 3 short videos"):
-        aws.create_bucket("ch2-push-vs-poll-0a1b2c3d4e5f")
+        unconfirmed.create_bucket("ch2-push-vs-poll-0a1b2c3d4e5f")
     (tmp_path / "probe").mkdir()
     with pytest.raises(costs.CostsNotConfirmed, match="the notebook that creates lab-trial-probe on AWS: at most 1 "
                                                       "short video transcoded"):

@@ -12,32 +12,28 @@ import requests
 from serverless_workbook.cloud import stacks
 from serverless_workbook.common import media
 from serverless_workbook.workspaces import catalogue
-from serverless_workbook.cloud.target import connect
 
 EMAIL, PASSWORD = "grace@example.com", "Compiler-A0-1952"
 
 
-@pytest.fixture(scope="module", params=["local", "local-server"])
-def journey(request, tmp_path_factory):
-    target = connect(request.param)
-    try:
-        pipeline, outputs = catalogue.deploy_with_pipeline(target, "video", "video-api", progress=False)
-        catalogue.create_user(target, outputs, EMAIL, PASSWORD)
-        endpoint = catalogue.serve(target, outputs)
-        auth = {"Authorization": catalogue.sign_in(target, outputs, EMAIL, PASSWORD)}
-        work = tmp_path_factory.mktemp(request.param)
-        clip = media.generate_clip(work / "clip.mp4", seconds=2, width=320, height=240, fps=10)
-        grant = requests.post(f"{endpoint.url}/uploads", headers=auth, timeout=10,
-                              json={"filename": "Summer trip.mp4", "contentType": "video/mp4",
-                                    "size": clip.stat().st_size}).json()
-        with clip.open("rb") as file:
-            uploaded = requests.post(grant["url"], data=grant["fields"], timeout=30,
-                                     files={"file": ("Summer trip.mp4", file, "video/mp4")})
-        target.wait_for_jobs()
-        yield target, endpoint, auth, grant, uploaded, work, pipeline
-        endpoint.stop()
-    finally:
-        target.close()
+@pytest.fixture(scope="module")
+def journey(each_local_target, tmp_path_factory):
+    target = each_local_target
+    pipeline, outputs = catalogue.deploy_with_pipeline(target, "video", "video-api", progress=False)
+    catalogue.create_user(target, outputs, EMAIL, PASSWORD)
+    endpoint = catalogue.serve(target, outputs)
+    auth = {"Authorization": catalogue.sign_in(target, outputs, EMAIL, PASSWORD)}
+    work = tmp_path_factory.mktemp(target.name)
+    clip = media.generate_clip(work / "clip.mp4", seconds=2, width=320, height=240, fps=10)
+    grant = requests.post(f"{endpoint.url}/uploads", headers=auth, timeout=10,
+                          json={"filename": "Summer trip.mp4", "contentType": "video/mp4",
+                                "size": clip.stat().st_size}).json()
+    with clip.open("rb") as file:
+        uploaded = requests.post(grant["url"], data=grant["fields"], timeout=30,
+                                 files={"file": ("Summer trip.mp4", file, "video/mp4")})
+    target.wait_for_jobs()
+    yield target, endpoint, auth, grant, uploaded, work, pipeline
+    endpoint.stop()
 
 
 def test_the_presigned_post_puts_the_file_in_the_upload_bucket(journey):

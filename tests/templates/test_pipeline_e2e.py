@@ -10,7 +10,6 @@ import pytest
 
 from serverless_workbook.cloud import stacks
 from serverless_workbook.common import media
-from serverless_workbook.cloud.target import connect
 from serverless_workbook.common.registry import ROOT
 
 STACK = "video-e2e"
@@ -23,26 +22,23 @@ SILENT_KEY, SILENT_ID = "uploads/screen recording.mp4", "screen recording"
 RENDITIONS = {"-1080p": (1920, 1080), "-720p": (1280, 720), "-480p": (640, 480)}
 
 
-@pytest.fixture(scope="module", params=["local", "local-server"])
-def pipeline(request, tmp_path_factory):
-    target = connect(request.param)
-    try:
-        outputs = stacks.deploy(
-            target, STACK, ROOT / "templates" / "video-pipeline.yaml", progress=False,
-            code={"TranscodeCodeKey": ROOT / "functions" / "transcode_video",
-                  "ExtractCodeKey": ROOT / "functions" / "extract_metadata"},
-        )
-        work = tmp_path_factory.mktemp(request.param)
-        clip = media.generate_clip(work / "clip.mp4", seconds=5, width=320, height=240, fps=10)
-        s3 = target.client("s3")
-        s3.upload_file(str(clip), outputs["UploadBucketName"], VIDEO_KEY)
-        silent = media.generate_clip(work / "silent.mp4", seconds=1, width=320, height=240, fps=10, audio=False)
-        s3.upload_file(str(silent), outputs["UploadBucketName"], SILENT_KEY)
-        s3.put_object(Bucket=outputs["UploadBucketName"], Key=TEXT_KEY, Body=b"a text file, named like a video\n")
-        target.wait_for_jobs()
-        yield target, outputs, work
-    finally:
-        target.close()
+@pytest.fixture(scope="module")
+def pipeline(each_local_target, tmp_path_factory):
+    target = each_local_target
+    outputs = stacks.deploy(
+        target, STACK, ROOT / "templates" / "video-pipeline.yaml", progress=False,
+        code={"TranscodeCodeKey": ROOT / "functions" / "transcode_video",
+              "ExtractCodeKey": ROOT / "functions" / "extract_metadata"},
+    )
+    work = tmp_path_factory.mktemp(target.name)
+    clip = media.generate_clip(work / "clip.mp4", seconds=5, width=320, height=240, fps=10)
+    s3 = target.client("s3")
+    s3.upload_file(str(clip), outputs["UploadBucketName"], VIDEO_KEY)
+    silent = media.generate_clip(work / "silent.mp4", seconds=1, width=320, height=240, fps=10, audio=False)
+    s3.upload_file(str(silent), outputs["UploadBucketName"], SILENT_KEY)
+    s3.put_object(Bucket=outputs["UploadBucketName"], Key=TEXT_KEY, Body=b"a text file, named like a video\n")
+    target.wait_for_jobs()
+    return target, outputs, work
 
 
 def rendition_keys(target, outputs, video_id=VIDEO_ID):

@@ -40,15 +40,20 @@ class Result:
 
 def mark(nb: NotebookNode, folder: Path) -> list[Result]:
     """Run the lab in a fresh kernel to the end, as a learner would (errors and all), in a stand-in for
-    `folder`; one result per check cell, from what the checks themselves recorded."""
+    `folder`; one result per check cell, from what the check itself recorded.
+
+    Each check's verdict is read by a REPORT cell run right after it, before any later cell of the
+    submission runs, so a later answer cannot rewrite an earlier check's verdict.
+    """
     nb = nbformat.from_dict(nb)
-    nb.cells.append(nbformat.v4.new_code_cell(REPORT))
+    nb.cells = [added for cell in nb.cells
+                for added in ([cell, nbformat.v4.new_code_cell(REPORT)] if check_of(cell) else [cell])]
     executed = notebook_runner.execute(nb, folder)
-    found = verdicts(executed.cells[-1])
-    return [result(cell, found) for cell in executed.cells[:-1] if check_of(cell)]
+    return [result(cell, verdicts(report)) for cell, report in zip(executed.cells, executed.cells[1:])
+            if check_of(cell)]
 
 
-# Run after the lab's cells: the verdicts every check recorded in the kernel, as one structured output.
+# Run after a check cell: the verdicts the checks recorded in the kernel, as one structured output.
 REPORT = "from serverless_workbook.course import checks as _checks\n_checks.report()"
 
 
@@ -61,13 +66,18 @@ def verdicts(report_cell: NotebookNode) -> dict[str, dict]:
 
 
 def result(check_cell: NotebookNode, found: dict[str, dict]) -> Result:
-    """The check cell's result: its verdict if it reached one, else the error that stopped it."""
-    exercise_id = check_of(check_cell)
-    if exercise_id in found:
-        return Result(exercise_id, points_of(check_cell), found[exercise_id]["passed"], found[exercise_id]["message"])
+    """The check cell's result: a pass only when its check recorded one and the cell ended without an error;
+    else the check's own message, or the error that stopped the cell."""
+    exercise_id, points = check_of(check_cell), points_of(check_cell)
+    verdict = found.get(exercise_id)
     errors = [o for o in check_cell.get("outputs", []) if o.output_type == "error"]
-    message = f"the check did not finish: {errors[0].ename}: {errors[0].evalue}" if errors else "the check did not run"
-    return Result(exercise_id, points_of(check_cell), False, message)
+    if errors and not (verdict and not verdict["passed"]):
+        error = errors[0]
+        reason = error.evalue.strip().splitlines()[0] if error.evalue.strip() else ""
+        return Result(exercise_id, points, False, f"the check did not finish: {error.ename}: {reason}")
+    if verdict is None:
+        return Result(exercise_id, points, False, "the check recorded no verdict")
+    return Result(exercise_id, points, verdict["passed"], verdict["message"])
 
 
 def splice(submission: NotebookNode, release: NotebookNode) -> tuple[NotebookNode, list[str]]:

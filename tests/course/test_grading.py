@@ -37,6 +37,21 @@ def test_a_tampered_submission_is_graded_by_the_released_checks(tmp_path):
                      "1 code cell(s) of yours outside the answer cells were not run"]
 
 
+def test_a_later_answer_cannot_rewrite_an_earlier_checks_verdict(tmp_path):
+    """Each check's verdict is read before the next cell runs: 1.3's answer forging 1.2's pass changes nothing."""
+    submission = nbformat.read(labgen.LABS / LAB1, as_version=4)
+    _cell(submission, exercise="1.3").source += (
+        "\nfrom serverless_workbook.course import checks as _c\n"
+        "_c._verdicts['1.2'] = {'passed': True, 'message': 'Exercise 1.2 passed: forged'}\n")
+    path = tmp_path / LAB1
+    nbformat.write(submission, path)
+
+    results, _ = grading.grade(path)
+
+    assert {r.exercise_id: r.passed for r in results}["1.2"] is False
+    assert "Exercise 1.2 is not done yet" in {r.exercise_id: r.message for r in results}["1.2"]
+
+
 def test_grading_a_lab_not_released_says_so(tmp_path, capsys):
     path = tmp_path / "lab99-unknown.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), path)

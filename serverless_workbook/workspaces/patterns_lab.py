@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -84,13 +83,16 @@ def printed(target: Any, function: str) -> list[dict[str, Any]]:
         lines = [json.loads(line) for e in events for line in e["message"].splitlines() if line.startswith("{")]
         return sorted(lines, key=lambda line: (line["key"], line["attempt"]))
 
-    lines = read()
-    while not target.is_local:
-        time.sleep(LOG_SETTLE_SECONDS)
-        lines, before = read(), lines
-        if lines == before:
-            break
-    return lines
+    if target.is_local:
+        return read()
+    reads: list[list[dict[str, Any]]] = []
+
+    def unchanged(lines: list[dict[str, Any]]) -> bool:
+        reads.append(lines)
+        return len(reads) > 1 and reads[-2] == lines
+
+    return waiting.until(read, f"the log of {function} to stop changing", ready=unchanged,
+                         interval=LOG_SETTLE_SECONDS)
 
 
 def _listed(value: Any) -> list[Any]:

@@ -59,24 +59,13 @@ def test_topic_may_send_follows_the_sns_guides_policy():
     assert not patterns_lab.topic_may_send({}, QUEUE, TOPIC)
 
 
-def test_on_aws_printed_reads_the_log_until_two_reads_agree(monkeypatch):
+def test_on_aws_printed_reads_the_log_until_two_reads_agree(monkeypatch, stubbed_account):
     a, b = '{"key": "a", "attempt": 1}', '{"key": "b", "attempt": 1}'
+    logs = stubbed_account.stub("logs")
     # The log grows between the first two reads; the third finds what the second found (in another order).
-    reads = iter([[b], [b, a], [a, b]])
-
-    class Logs:
-        calls = 0
-
-        def filter_log_events(self, logGroupName):
-            Logs.calls += 1
-            return {"events": [{"message": message} for message in next(reads)]}
-
-    class Account:
-        is_local = False
-
-        def client(self, service):
-            return Logs()
-
+    for messages in ([b], [b, a], [a, b]):
+        logs.add_response("filter_log_events", {"events": [{"message": message} for message in messages]},
+                          {"logGroupName": "/aws/lambda/worker"})
     monkeypatch.setattr(patterns_lab, "LOG_SETTLE_SECONDS", 0)
-    assert patterns_lab.printed(Account(), "worker") == [{"key": "a", "attempt": 1}, {"key": "b", "attempt": 1}]
-    assert Logs.calls == 3
+    assert patterns_lab.printed(stubbed_account, "worker") == [{"key": "a", "attempt": 1}, {"key": "b", "attempt": 1}]
+    logs.assert_no_pending_responses()

@@ -15,8 +15,8 @@ from nbformat import NotebookNode
 
 from serverless_workbook.course.notebook_runner import without_timings
 from serverless_workbook.course.lab_format import BEGIN, END, exercise_of, stub_line
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 LABS = ROOT / "labs"
 

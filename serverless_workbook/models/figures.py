@@ -12,9 +12,11 @@ from pathlib import Path
 
 from diagrams import Diagram
 
+from serverless_workbook.common.registry import ROOT
+
 # The sources live beside the package in the repository (the workbook is
 # installed editable), not inside it, so that learners find them at the top.
-DIAGRAMS_DIR = Path(__file__).resolve().parents[2] / "diagrams"
+DIAGRAMS_DIR = ROOT / "diagrams"
 
 # The committed PNGs were rendered with this `dot`; another Graphviz version
 # lays out or rasterises differently, so byte identity is only promised here.

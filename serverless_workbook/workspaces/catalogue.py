@@ -21,8 +21,8 @@ from typing import Any
 from serverless_workbook.cloud import stacks
 from serverless_workbook.localcloud import public_parameters
 from serverless_workbook.localcloud.apigateway import LocalApi
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 PIPELINE_TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
 PIPELINE_CODE = {"TranscodeCodeKey": ROOT / "functions" / "transcode_video",
                  "ExtractCodeKey": ROOT / "functions" / "extract_metadata"}

@@ -27,8 +27,8 @@ from serverless_workbook.common.templates import load_template, write_template
 from serverless_workbook.localcloud.stepfunctions import definition as substituted
 from serverless_workbook.cloud.target import TARGET_VARIABLE, connect
 from serverless_workbook.workspaces import check_cloud, register_saving_magics
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions" / "parallel_encode"
 REFERENCE_TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
 HANDLERS = ("split", "encode_segment", "merge")

@@ -24,8 +24,8 @@ from serverless_workbook.common import waiting
 from serverless_workbook.course.lab_format import STUB, NotSaved, without_markers
 from serverless_workbook.common.templates import load_template, write_template
 from serverless_workbook.workspaces import check_cloud, register_saving_magics
+from serverless_workbook.common.registry import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 REFERENCE_TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
 # The line labgen writes in place of an answer.

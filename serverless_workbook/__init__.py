@@ -11,3 +11,5 @@ public surface (tests/project/test_layers.py holds the code to both):
     localcloud   moto plus one module per gap it leaves (Lambda, MediaConvert, API Gateway, ...)
     common       what every layer stands on: the course registry, ffmpeg, starting processes safely, templates
 """
+# Before anything imports jsonschema (moto and nbformat do): its optional IRI grammar is built only when used.
+from serverless_workbook.common import deferred_imports  # noqa: E402,F401

@@ -69,6 +69,7 @@ class Target:
     endpoint_url: str | None = None
     jobs: JobStore | None = None
     _stop: list[Any] = field(default_factory=list, repr=False)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def is_local(self) -> bool:
@@ -76,9 +77,17 @@ class Target:
 
     # botocore copies os.environ while it makes a client, key by key; on the local cloud a handler may be
     # changing it on another thread (an SQS poller's delivery) and a key it removes fails the copy (KeyError).
+    # Making a client takes about 20 ms (it loads and builds the service model), and labs ask for thousands:
+    # one client per service is shared, as boto3's clients may be across threads. A client with options of
+    # its own (a config, another region) is made anew each time.
     def client(self, service: str, **kwargs: Any) -> Any:
+        if not kwargs and service in self._clients:
+            return self._clients[service]
         with process_environment.lock:
-            return self.session.client(service, endpoint_url=self.endpoint_url, **_configured(service, kwargs))
+            client = self.session.client(service, endpoint_url=self.endpoint_url, **_configured(service, kwargs))
+        if not kwargs:
+            self._clients[service] = client
+        return client
 
     def resource(self, service: str, **kwargs: Any) -> Any:
         with process_environment.lock:

@@ -1,5 +1,6 @@
 """What every layer of the workbook stands on: the course registry, ffmpeg, processes, template files, waiting.
 
+    deferred_imports     optional imports of our dependencies made when first used, not at start-up
     media                sample clips and probing with ffmpeg (the imageio-ffmpeg wheel's, or IMAGEIO_FFMPEG_EXE)
     process_environment  start processes and change os.environ one at a time, whatever thread does either
     registry             course.toml read: every chapter and lab, its notebook, test session, mutants, cost
@@ -9,5 +10,5 @@
 May import: nothing of the workbook's.
 """
 # The modules other packages, notebooks and commands may use.
-__all__ = ["media", "process_environment", "registry", "templates", "waiting"]
+__all__ = ["deferred_imports", "media", "process_environment", "registry", "templates", "waiting"]
 

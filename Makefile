@@ -53,8 +53,9 @@ execute: setup ## execute notebooks in place in the pinned environment: NB="chap
 labs: setup ## regenerate labs/ from solutions/
 	$(PY) -m serverless_workbook.course.labgen
 
-course-map: setup ## rewrite the start page's course map from course.toml
+course-map: setup ## rewrite the start page's course map (course.toml) and the parity ledger (start page, README)
 	$(PY) -m serverless_workbook.course.course_map
+	$(PY) -m serverless_workbook.localcloud.parity
 
 diagrams: setup ## re-render every figure in diagrams/
 	$(PY) -m serverless_workbook.models.figures

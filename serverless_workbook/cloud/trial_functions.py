@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from serverless_workbook.cloud.artifacts import zip_folder
 from serverless_workbook.cloud.stacks import TAG_KEY
@@ -56,16 +56,22 @@ def create_function(lam: Any, wait_s: float = ROLE_PROPAGATION_S, sleep: Any = t
 
 @contextlib.contextmanager
 def trial_function(target: Any, folder: Path, environment: dict[str, str], timeout: int = 30,
-                   handler: str = "app.handler", memory_mb: int = 128) -> Iterator[Any]:
-    """Deploy a handler folder as a throwaway Lambda function; yield invoke(event) -> (payload, error, log)."""
+                   handler: str = "app.handler", memory_mb: int = 128,
+                   grants: Sequence[dict[str, Any]] = ()) -> Iterator[Any]:
+    """Deploy a handler folder as a throwaway Lambda function; yield invoke(event) -> (payload, error, log).
+
+    Its role may write its logs and do what the policy statements in `grants` allow, nothing else: give it
+    what the function's role in the lab's template grants, so a handler that needs more fails here as there.
+    """
     iam, lam = target.client("iam"), target.client("lambda")
     name = f"{TRIAL_PREFIX}{folder.name.replace('_', '-')}"
     costs.require_confirmation(target, name)
     # A check interrupted before its clean-up leaves these behind; running it again starts afresh.
     with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
         lam.delete_function(FunctionName=name)
-    with contextlib.suppress(iam.exceptions.NoSuchEntityException):
-        iam.delete_role_policy(RoleName=name, PolicyName="logs")
+    for policy in ("logs", "grants"):
+        with contextlib.suppress(iam.exceptions.NoSuchEntityException):
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
     with contextlib.suppress(iam.exceptions.NoSuchEntityException):
         iam.delete_role(RoleName=name)
     role = iam.create_role(RoleName=name, Tags=[{"Key": TAG_KEY, "Value": TRIAL_TAG}],
@@ -75,6 +81,9 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
     }))["Role"]["Arn"]
     # Without it, AWS runs the function but drops its logs, and the checks read the logs.
     iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=_logs_policy(target, name))
+    if grants:
+        iam.put_role_policy(RoleName=name, PolicyName="grants",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(grants)}))
     try:
         create_function(lam, FunctionName=name, Runtime="python3.12", Handler=handler, Role=role,
                         Code={"ZipFile": zip_folder(folder)}, Timeout=timeout, MemorySize=memory_mb,
@@ -87,7 +96,8 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
             with contextlib.suppress(target.client("logs").exceptions.ResourceNotFoundException):
                 target.client("logs").delete_log_group(logGroupName=f"/aws/lambda/{name}")
     finally:
-        iam.delete_role_policy(RoleName=name, PolicyName="logs")
+        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
         iam.delete_role(RoleName=name)
 
 

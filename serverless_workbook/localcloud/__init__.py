@@ -8,11 +8,14 @@ One module per gap, like moto's one package per service:
 - cloudformation: the template parts moto's CloudFormation ignores or skips;
 - cloudformation_types: resource types it lacks (Cognito, API Gateway authorizers);
 - cognito: SignUp refused where only the pool's administrator may add users;
+- permissions (+ policy_evaluation): a function's calls checked against its role's policies, and deliveries
+  between services against the target's resource-based policy, as AWS checks them;
 - stepfunctions: state machines that execute, from the API or a template;
 - apigateway: the deployed REST API served over HTTP, with its Cognito authorizer;
 - public_parameters: AWS's public SSM parameter for the Powertools layer, which templates resolve;
 - server: moto as an HTTP server, for the same flow over endpoint URLs;
-- cloudformation_changes: the change set an update_stack would make, planned as CloudFormation plans it.
+- cloudformation_changes: the change set an update_stack would make, planned as CloudFormation plans it;
+- parity: the ledger of AWS behaviours the labs depend on, and what the local cloud does about each.
 
 May import: common only; never the packages above it (the local cloud knows nothing of labs or grading).
 """
@@ -20,15 +23,16 @@ from serverless_workbook.localcloud import (
     cloudformation_types,
     cognito,
     lambda_runtime,
+    permissions,
     mediaconvert,
     sqs_poller,
     stepfunctions,
 )
 
 # What the packages above may use: install() and uninstall(), and the gap fillers whose own API they need. The
-# rest (cloudformation_types, cognito, lambda_pool, lambda_sandbox, mediaconvert_settings, transcoder) works
-# only through install().
-__all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformation_changes", "mediaconvert",
+# rest (cloudformation_types, cognito, lambda_pool, lambda_sandbox, mediaconvert_settings, permissions,
+# policy_evaluation, transcoder) works only through install().
+__all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformation_changes", "mediaconvert", "parity",
            "public_parameters", "server", "sqs_poller", "stepfunctions"]
 
 
@@ -37,6 +41,7 @@ def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -
 
     concurrent_lambdas runs each invocation in a sandbox process (needs endpoint_url, moto's server).
     """
+    permissions.install()
     lambda_runtime.install(endpoint_url, concurrent=concurrent_lambdas)
     sqs_poller.install()
     # Added to moto's type map for good: a registered type is inert until a template uses it.
@@ -50,5 +55,6 @@ def uninstall() -> None:
     sqs_poller.uninstall()
     cognito.uninstall()
     lambda_runtime.uninstall()
+    permissions.uninstall()
     stepfunctions.uninstall()
     mediaconvert.uninstall()

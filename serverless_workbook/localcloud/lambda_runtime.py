@@ -8,6 +8,13 @@ By default handlers run one at a time in this process (labs 2 and 3 rely on a
 handler seeing the notebook's process). With ``concurrent=True`` each
 invocation runs in a sandbox process of its own (lambda_pool), so a Step
 Functions Map state's iterations use every core.
+
+A handler runs as its function's execution role, as on Lambda: its boto3 calls carry credentials of a session
+of that role (permissions.role_credentials), which the local cloud checks against the role's policies. In a
+sandbox process they are in its environment. In this process they cannot be: the environment is shared with
+the notebook's threads. So a handler's thread gets a boto3 default session of its own, holding them, which
+`boto3.client()` and `boto3.resource()` use on that thread (and `boto3.session.Session()` there). Known gap: a
+thread that a handler starts itself uses the notebook's credentials, which are not checked.
 """
 from __future__ import annotations
 
@@ -28,9 +35,11 @@ from dataclasses import dataclass
 from collections.abc import MutableMapping
 from typing import Any
 
+import boto3
 from moto.awslambda.models import LambdaFunction
 
 from serverless_workbook.common import process_environment
+from serverless_workbook.localcloud import permissions
 from serverless_workbook.localcloud.lambda_pool import SandboxCrashed, SandboxPool
 from serverless_workbook.localcloud.lambda_sandbox import (
     LOG_FORMAT,
@@ -47,6 +56,7 @@ EXPECTED_PARAMETERS = ["self", "event"]
 
 _original_invoke = getattr(LambdaFunction, PATCHED_METHOD, None)
 _original_public_invoke = LambdaFunction.invoke
+_original_default_session = boto3._get_default_session
 
 # os.environ, sys.stdout and sys.path are process-wide, so only one handler may
 # own them at a time. Invocations nested inside a handler (a handler invoking
@@ -102,6 +112,7 @@ def install(endpoint_url: str | None = None, concurrent: bool = False) -> None:
     _pool = SandboxPool() if concurrent else None
     setattr(LambdaFunction, PATCHED_METHOD, _invoke_in_process)
     LambdaFunction.invoke = _invoke_reporting_unhandled
+    boto3._get_default_session = _default_session
 
 
 def uninstall() -> None:
@@ -111,6 +122,7 @@ def uninstall() -> None:
         _pool = None
     setattr(LambdaFunction, PATCHED_METHOD, _original_invoke)
     LambdaFunction.invoke = _original_public_invoke
+    boto3._get_default_session = _original_default_session
     while _sandbox_dirs:
         shutil.rmtree(_sandbox_dirs.pop(), ignore_errors=True)
 
@@ -200,13 +212,20 @@ def _restore_environment(saved: dict[str, str], environ: MutableMapping[str, str
             environ[key] = value
 
 
+def _default_session() -> boto3.session.Session:
+    """The boto3 default session: on a handler's thread, its role's."""
+    return getattr(_inside_handler, "session", None) or _original_default_session()
+
+
 @dataclass
 class _Sandbox:
-    """What a warm Lambda sandbox keeps between invocations: /var/task and the imported handler."""
+    """What a warm Lambda sandbox keeps between invocations: /var/task, the imported handler, and the boto3
+    session with its role's credentials that its calls use."""
 
     code_sha: str
     code_dir: str
     handler: Any = None
+    session: Any = None
 
 
 def _sandbox(function: LambdaFunction) -> _Sandbox:
@@ -234,6 +253,19 @@ def _handler(function: LambdaFunction, sandbox: _Sandbox) -> Any:
     return sandbox.handler
 
 
+def _role_credentials(function: LambdaFunction) -> dict[str, str]:
+    return permissions.role_credentials(function.role, function.function_name, function.region)
+
+
+def _session(function: LambdaFunction, sandbox: _Sandbox) -> boto3.session.Session:
+    if sandbox.session is None:
+        credentials = _role_credentials(function)
+        sandbox.session = boto3.session.Session(
+            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"], aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=credentials["AWS_SESSION_TOKEN"], region_name=function.region)
+    return sandbox.session
+
+
 def _environment(function: LambdaFunction) -> dict[str, str]:
     environment = {
         "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
@@ -258,6 +290,7 @@ def _run(
 
     def target() -> None:
         _inside_handler.active = True
+        _inside_handler.session = _session(function, sandbox)
         _stream.buffers[threading.get_ident()] = log
         try:
             outcome["payload"] = call(_handler(function, sandbox), event, context)
@@ -328,7 +361,8 @@ def _invoke_in_sandbox_process(pool: SandboxPool, function: LambdaFunction, even
                                log: io.StringIO) -> tuple[Any, BaseException | dict[str, Any] | None]:
     """The payload, and the error as an exception or as the payload the sandbox already made of it."""
     try:
-        reply = pool.invoke(_sandbox(function).code_dir, function.handler, _environment(function), event, context)
+        reply = pool.invoke(_sandbox(function).code_dir, function.handler,
+                            {**_environment(function), **_role_credentials(function)}, event, context)
     except (LambdaTimeout, SandboxCrashed) as error:
         return None, error
     log.write(reply["log"])

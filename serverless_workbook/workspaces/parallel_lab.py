@@ -241,6 +241,13 @@ class Scratch:
     cloud: Any
     bucket: str
 
+    @property
+    def grants(self) -> list[dict[str, Any]]:
+        """What templates/parallel-encode.yaml's roles allow on the media bucket (besides their logs), for the
+        scratch bucket. Each role there reads and writes only some of its folders; here the folders the checks
+        use are the template's, and a trial may read and write them all."""
+        return [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"arn:aws:s3:::{self.bucket}/*"}]
+
 
 @contextlib.contextmanager
 def scratch(target: Any) -> Iterator[Scratch]:

@@ -206,6 +206,20 @@ class Scratch:
         """What the pipeline's template gives both functions."""
         return {"TRANSCODED_BUCKET": self.transcoded, "MEDIACONVERT_ROLE_ARN": self.role_arn, "VIDEOS_TABLE": self.table}
 
+    def grants(self, function: str) -> list[dict[str, Any]]:
+        """What templates/video-pipeline.yaml's role for `function` allows (besides its logs), on these resources."""
+        region, account = self.cloud.region, self.cloud.account_id
+        table = f"arn:aws:dynamodb:{region}:{account}:table/{self.table}"
+        if function == "transcode_video":
+            return [{"Effect": "Allow", "Action": "mediaconvert:CreateJob", "Resource": f"arn:aws:mediaconvert:{region}:{account}:*"},
+                    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": self.role_arn,
+                     "Condition": {"StringEquals": {"iam:PassedToService": "mediaconvert.amazonaws.com"}}},
+                    {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": table}]
+        if function == "extract_metadata":
+            return [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{self.transcoded}/*"},
+                    {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": table}]
+        raise ValueError(f"the pipeline has no function {function!r}")
+
 
 @contextlib.contextmanager
 def scratch(target: Any) -> Iterator[Scratch]:

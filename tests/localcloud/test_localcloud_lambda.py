@@ -144,6 +144,9 @@ def test_an_sns_subscription_runs_the_handler(target, function):
     sns = target.client("sns")
     topic = sns.create_topic(Name="runner-test")["TopicArn"]
     function_arn = target.client("lambda").get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    # As on AWS, the topic may invoke the function only once the function's policy lets it.
+    target.client("lambda").add_permission(FunctionName=function, StatementId="sns", Action="lambda:InvokeFunction",
+                                           Principal="sns.amazonaws.com", SourceArn=topic)
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function_arn)
     sns.publish(TopicArn=topic, Message="via-sns")
     assert any('"Message": "via-sns"' in m for m in log_messages(target, function))
@@ -153,6 +156,8 @@ def test_an_s3_notification_runs_the_handler_with_an_encoded_key(target, functio
     s3 = target.client("s3")
     s3.create_bucket(Bucket="runner-test-bucket")
     function_arn = target.client("lambda").get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    target.client("lambda").add_permission(FunctionName=function, StatementId="s3", Action="lambda:InvokeFunction",
+                                           Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::runner-test-bucket")
     s3.put_bucket_notification_configuration(
         Bucket="runner-test-bucket",
         NotificationConfiguration={"LambdaFunctionConfigurations": [

@@ -1,0 +1,139 @@
+"""The parity ledger: the AWS behaviours the labs depend on, and what the local cloud does about each.
+
+    python -m serverless_workbook.localcloud.parity    # rewrite it on the start page and in the README
+
+One entry per behaviour: reproduced (the local cloud behaves as AWS documents), scaled (it does, on a
+shorter time scale), or missing (it does not, so code that relies on AWS doing it is not tested here). The
+README and the start page show the table `render()` makes (`make course-map` writes both; a test compares),
+and tests/localcloud/test_parity.py holds each "reproduced" entry to a test that fails without it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from serverless_workbook.common.registry import ROOT
+
+REPRODUCED, SCALED, MISSING = "reproduced", "scaled", "missing"
+HEADING = "## The local cloud and AWS"
+START_PAGE = ROOT / "chapters" / "00-start-here.ipynb"
+README = ROOT / "README.md"
+# The README's ledger sits between these lines, one heading level down; everything between them is rewritten.
+README_BEGIN = "<!-- the parity ledger: generated from serverless_workbook/localcloud/parity.py by make course-map -->"
+README_END = "<!-- end of the parity ledger -->"
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    aws: str  # what AWS does, as its documentation says
+    status: str  # REPRODUCED, SCALED or MISSING
+    local: str  # what the local cloud does
+    doc: str  # the AWS documentation that says so
+    test: str = ""  # the test that fails without it: tests/<file>::<test>, for what is reproduced
+
+
+LEDGER = (
+    Behaviour("A function's calls are allowed only by its execution role's policies (action, resource, conditions)",
+              REPRODUCED, "each call a handler makes is checked against its role's inline and attached policies; "
+              "a refusal is AccessDenied(Exception) with AWS's message",
+              "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+              "tests/localcloud/test_permissions.py::test_a_role_without_put_item_stops_the_pipeline_with_access_denied"),
+    Behaviour("Every thread of a function runs as its execution role", MISSING,
+              "a thread a handler starts itself calls with the notebook's credentials, which are not checked "
+              "(in-kernel runtime; a sandbox process has the role's credentials throughout)",
+              "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"),
+    Behaviour("A presigned URL carries the permissions of whoever signed it",
+              REPRODUCED, "a URL a handler presigns opens only what its role may read",
+              "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html",
+              "tests/localcloud/test_permissions.py::test_a_url_presigned_by_a_role_opens_only_what_the_role_may_read"),
+    Behaviour("SNS delivers to a queue or function only if its resource policy lets sns.amazonaws.com in for that "
+              "topic", REPRODUCED, "an undelivered message is dropped and reported on stderr",
+              "https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html",
+              "tests/localcloud/test_permissions.py::test_a_queue_policy_without_the_topic_gets_no_message_and_says_so"),
+    Behaviour("EventBridge delivers to a queue only if the queue's policy lets events.amazonaws.com in for that rule",
+              REPRODUCED, "an undelivered event is dropped and reported on stderr",
+              "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html",
+              "tests/localcloud/test_permissions.py::test_an_event_rule_delivers_only_to_a_queue_whose_policy_names_it"),
+    Behaviour("S3 refuses a notification configuration whose destination does not let S3 in for that bucket",
+              REPRODUCED, "PutBucketNotificationConfiguration fails with InvalidArgument, naming the destinations",
+              "https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html",
+              "tests/localcloud/test_permissions.py::"
+              "test_an_invoke_permission_for_another_bucket_refuses_the_notification_configuration"),
+    Behaviour("MediaConvert needs iam:PassRole for the job's role, and the job's role must reach its input and "
+              "outputs", MISSING, "CreateJob and the job's S3 reads and writes are not checked",
+              "https://docs.aws.amazon.com/mediaconvert/latest/ug/iam-role.html"),
+    Behaviour("A state machine's role must allow each Lambda function it invokes", MISSING,
+              "Step Functions invokes any function", "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html"),
+    Behaviour("API Gateway invokes a function only if the function's policy lets apigateway.amazonaws.com in",
+              MISSING, "the local API invokes its functions without a permission",
+              "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html"),
+    Behaviour("An SQS event source reads its queue with the function's role (ReceiveMessage, DeleteMessage, "
+              "GetQueueAttributes)", MISSING, "the local poller reads any queue",
+              "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html"),
+    Behaviour("A bucket's new notification configuration takes effect after a short delay", MISSING,
+              "it takes effect at once",
+              "https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html"),
+    Behaviour("CloudWatch Logs events appear seconds after a function wrote them", MISSING,
+              "they are there when the invocation returns",
+              "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html"),
+    Behaviour("The Resource Groups Tagging API lists a deleted resource for a while", MISSING,
+              "a deleted resource is gone from the listing at once",
+              "https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html"),
+    Behaviour("A DynamoDB stream mapping that starts at LATEST misses records written before it polls", MISSING,
+              "every record is delivered", "https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html"),
+    Behaviour("A short SQS poll samples a few servers and may answer with no message", MISSING,
+              "it answers with every visible message",
+              "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-short-and-long-polling.html"),
+    Behaviour("An SQS event source runs up to five batches at once, so completion order is not arrival order",
+              MISSING, "batches run one after another",
+              "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html"),
+    Behaviour("A new IAM role is not assumable at once", MISSING, "it is assumable at once",
+              "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html"
+              "#troubleshoot_general_eventual-consistency"),
+)
+
+
+def render() -> str:
+    rows = [f"| {b.aws} | **{b.status}** | {b.local} | [AWS docs]({b.doc}) |" for b in LEDGER]
+    counts = {status: sum(b.status == status for b in LEDGER) for status in (REPRODUCED, SCALED, MISSING)}
+    return "\n".join([
+        HEADING, "",
+        "The labs run on a local cloud: moto, plus the workbook's gap fillers. Where it forgives what AWS refuses, "
+        "or answers at once where AWS takes time, code that passes here can fail on a real account. This ledger "
+        "lists the AWS behaviours the labs depend on and what the local cloud does about each "
+        f"({counts[REPRODUCED]} reproduced, {counts[SCALED]} scaled, {counts[MISSING]} missing). "
+        "It is generated from `serverless_workbook/localcloud/parity.py`.", "",
+        "| AWS | here | what the local cloud does | source |",
+        "|---|---|---|---|",
+        *rows,
+    ])
+
+
+def in_readme(text: str) -> str:
+    """What the README holds between the ledger's markers."""
+    return text.split(README_BEGIN, 1)[1].split(README_END, 1)[0].strip("\n")
+
+
+def for_readme() -> str:
+    return render().replace(HEADING, "#" + HEADING, 1)
+
+
+def start_page_cell(notebook: dict) -> dict:
+    """The start page's markdown cell that holds the ledger (the notebook as JSON)."""
+    [cell] = [c for c in notebook["cells"] if c["cell_type"] == "markdown" and "".join(c["source"]).startswith(HEADING)]
+    return cell
+
+
+def write() -> None:
+    # The notebook is edited as JSON, in the layout nbformat writes (indent 1, a list of lines per source), so
+    # that the local cloud does not import the course's notebook tools.
+    notebook = json.loads(START_PAGE.read_text())
+    start_page_cell(notebook)["source"] = render().splitlines(keepends=True)
+    START_PAGE.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+    text = README.read_text()
+    README.write_text(text.replace(in_readme(text), for_readme(), 1))
+
+
+if __name__ == "__main__":
+    write()
+    print(f"wrote the parity ledger into {START_PAGE.relative_to(ROOT)} and {README.relative_to(ROOT)}")

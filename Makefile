@@ -12,7 +12,7 @@ ANOTHER_MACHINE := WORKBOOK_ENCODE_PROFILE=another-machine
 AWS_SHAPED := WORKBOOK_TARGET=local-server WORKBOOK_AWS_REGION=eu-west-1 MOTO_ACCOUNT_ID=210987654321 \
 	IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg
 
-.PHONY: help lab test test-kernel test-server unit setup grade labs course-map diagrams execute
+.PHONY: help lab test test-kernel test-server test-pythons unit setup grade labs course-map diagrams execute
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
@@ -20,8 +20,12 @@ help: ## list the targets
 lab: ## open the workbook in JupyterLab on the local cloud
 	scripts/lab.sh
 
-# Both sessions, then setup and a quick subset under every other supported Python (scripts/check_pythons.sh).
-test: test-kernel test-server ## the whole suite, as CI runs it
+# Session 1, then session 2 beside the quick subset under every other supported Python (scripts/check_pythons.sh):
+# session 2 leaves a core idle while its longest notebook runs. Each prints its output when it ends (-O).
+test: test-kernel ## the whole suite, as CI runs it
+	$(MAKE) --no-print-directory -j2 -O test-server test-pythons
+
+test-pythons: setup ## setup and a quick subset under every other supported Python
 	scripts/check_pythons.sh
 
 # The lab tests run the media labs in the kernel's local cloud (every check, every trial); their stored outputs

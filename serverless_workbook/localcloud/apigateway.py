@@ -32,11 +32,16 @@ from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet
 
+from serverless_workbook.localcloud import permissions
+
 # API Gateway's own answers, body and x-amzn-ErrorType, when the request never reaches the function.
 MISSING_TOKEN = (HTTPStatus.FORBIDDEN, "Missing Authentication Token", "MissingAuthenticationTokenException")
 UNAUTHORIZED = (HTTPStatus.UNAUTHORIZED, "Unauthorized", "UnauthorizedException")
 EXPIRED = (HTTPStatus.UNAUTHORIZED, "The incoming token has expired", "UnauthorizedException")
 BAD_GATEWAY = (HTTPStatus.BAD_GATEWAY, "Internal server error", "InternalServerErrorException")
+# What a client gets when the function's policy does not let API Gateway invoke it (the execution log says
+# "Invalid permissions on Lambda function").
+NOT_PERMITTED = (HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error", "InternalServerErrorException")
 LAMBDA_URI = re.compile(r"^arn:[^:]+:apigateway:[^:]+:lambda:path/2015-03-31/functions/(?P<function>.+)/invocations$")
 
 
@@ -293,6 +298,11 @@ class LocalApi:
         }
 
     def _invoke(self, route: Route, event: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+        method_arn = (f"arn:aws:execute-api:{self.target.region}:{self.target.account_id}:{self.api_id}/{self.stage}/"
+                      f"{'*' if route.method == 'ANY' else route.method}{route.path}")
+        if not permissions.admitted(f"API Gateway {self.api_id}", "apigateway.amazonaws.com", method_arn,
+                                    self.target.account_id, route.function_arn):
+            raise GatewayError(NOT_PERMITTED)
         reply = self._lambda.invoke(FunctionName=route.function_arn, Payload=json.dumps(event).encode())
         payload = reply["Payload"].read()
         if "FunctionError" in reply:

@@ -64,9 +64,10 @@ LEDGER = (
               "https://docs.aws.amazon.com/mediaconvert/latest/ug/iam-role.html"),
     Behaviour("A state machine's role must allow each Lambda function it invokes", MISSING,
               "Step Functions invokes any function", "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html"),
-    Behaviour("API Gateway invokes a function only if the function's policy lets apigateway.amazonaws.com in",
-              MISSING, "the local API invokes its functions without a permission",
-              "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html"),
+    Behaviour("API Gateway invokes a function only if the function's policy lets apigateway.amazonaws.com in, "
+              "for that API's method", REPRODUCED, "the local API answers 500 Internal server error and says why on "
+              "stderr", "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html",
+              "tests/localcloud/test_api_gateway.py::test_a_function_whose_policy_omits_the_api_answers_500"),
     Behaviour("An SQS event source reads its queue with the function's role (ReceiveMessage, DeleteMessage, "
               "GetQueueAttributes)", MISSING, "the local poller reads any queue",
               "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html"),

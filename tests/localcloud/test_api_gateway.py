@@ -29,6 +29,11 @@ def handler(event, context):
 '''
 
 
+# What lets API Gateway invoke the function, as the template's AWS::Lambda::Permission does.
+PERMISSION = {"FunctionName": "echo", "StatementId": "api", "Action": "lambda:InvokeFunction",
+              "Principal": "apigateway.amazonaws.com"}
+
+
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
     code = tmp_path_factory.mktemp("echo")
@@ -48,6 +53,8 @@ def endpoint(tmp_path_factory):
             restApiId=api_id, resourceId=proxy, httpMethod="ANY", type="AWS_PROXY", integrationHttpMethod="POST",
             uri=f"arn:aws:apigateway:{target.region}:lambda:path/2015-03-31/functions/{arn}/invocations")
         apigateway.create_deployment(restApiId=api_id, stageName="test")
+        target.client("lambda").add_permission(**PERMISSION, SourceArn=f"arn:aws:execute-api:{target.region}:"
+                                                                        f"{target.account_id}:{api_id}/*")
         with LocalApi(target, api_id, "test") as api:
             yield api
     finally:
@@ -114,3 +121,16 @@ def test_the_command_serves_the_catalogue_until_ctrl_c():
     finally:
         server.kill()
         server.wait()
+
+
+def test_a_function_whose_policy_omits_the_api_answers_500(endpoint, capfd):
+    awslambda = endpoint.target.client("lambda")
+    awslambda.remove_permission(FunctionName="echo", StatementId="api")
+    try:
+        response = requests.get(f"{endpoint.url}/anything", timeout=10)
+    finally:
+        awslambda.add_permission(**PERMISSION, SourceArn=f"arn:aws:execute-api:{endpoint.target.region}:"
+                                                         f"{endpoint.target.account_id}:{endpoint.api_id}/*")
+    assert (response.status_code, response.json()) == (500, {"message": "Internal server error"})
+    assert "does not allow apigateway.amazonaws.com to perform lambda:InvokeFunction" in capfd.readouterr().err
+    assert requests.get(f"{endpoint.url}/anything", timeout=10).status_code == 201

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 # The error codes with which each service says the resource is not there.
 _MISSING = {"NoSuchBucket", "NotFound", "404", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist",
-            "ResourceNotFoundException", "NoSuchEntity"}
+            "ResourceNotFoundException", "NoSuchEntity", "StateMachineDoesNotExist", "NotFoundException"}
 
 
 def resource(arn: str) -> str:
@@ -93,6 +93,11 @@ def _delete_rule(target: Any, arn: str) -> None:
     events.delete_rule(Name=rule)
 
 
+def _rest_api(arn: str) -> str:
+    """The API's id in a REST API's ARN or one of its stages': `arn:aws:apigateway:us-east-1::/restapis/abc/stages/v1`."""
+    return arn.split("/restapis/", 1)[1].split("/", 1)[0]
+
+
 @dataclass(frozen=True)
 class Kind:
     """How to tell that a resource of one kind is still there, and how to delete it (None: the clean-up cannot)."""
@@ -118,6 +123,11 @@ KINDS: dict[str, Kind] = {
                  lambda t, arn: t.client("logs").delete_log_group(logGroupName=_log_group(arn))),
     # Whether a pool is there is not asked: the tagging API's word is taken, as for any service not listed.
     "cognito-idp": Kind(lambda t, arn: True, _delete_user_pool),
+    "states": Kind(lambda t, arn: _answers(lambda: t.client("stepfunctions").describe_state_machine(stateMachineArn=arn)),
+                   lambda t, arn: t.client("stepfunctions").delete_state_machine(stateMachineArn=arn)),
+    # A stage goes with its API: deleting the API deletes both, and then neither is there.
+    "apigateway": Kind(lambda t, arn: _answers(lambda: t.client("apigateway").get_rest_api(restApiId=_rest_api(arn))),
+                       lambda t, arn: t.client("apigateway").delete_rest_api(restApiId=_rest_api(arn))),
 }
 
 

@@ -32,7 +32,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import BotoCoreError, ClientError
 
 from serverless_workbook.common import media
-from serverless_workbook.localcloud import transcoder
+from serverless_workbook.localcloud import permissions, transcoder
 from serverless_workbook.localcloud.mediaconvert_settings import UnsupportedSetting, check
 
 logger = logging.getLogger(__name__)
@@ -327,7 +327,22 @@ def _remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) 
     context["workbook_mediaconvert_params"] = params
 
 
-def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+def _refusal(request_signer: Any, params: dict[str, Any], region: str) -> str | None:
+    """Why a function's role may not submit this job: CreateJob on the job's queue, and iam:PassRole on the job's
+    role to MediaConvert (MediaConvert User Guide, "Setting up IAM permissions":
+    https://docs.aws.amazon.com/mediaconvert/latest/ug/iam-role.html)."""
+    credentials = request_signer._credentials if request_signer is not None else None
+    if credentials is None:
+        return None
+    key = credentials.get_frozen_credentials().access_key
+    queue = params.get("Queue") or f"arn:aws:mediaconvert:{region}:{_account_id()}:queues/Default"
+    return (permissions.refusal(key, "mediaconvert:CreateJob", queue)
+            or permissions.refusal(key, "iam:PassRole", params.get("Role", ""),
+                                   {"iam:PassedToService": "mediaconvert.amazonaws.com"}))
+
+
+def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], request_signer: Any = None,
+            **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
     if _service is None:
         return None
     api_params = copy.deepcopy(context.get("workbook_mediaconvert_params", {}))
@@ -340,7 +355,11 @@ def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], **_: An
         if model.name == "CreateJob":
             host = urlsplit(params["url"])
             endpoint_url = None if host.hostname.endswith("amazonaws.com") else f"{host.scheme}://{host.netloc}"
-            body = _service.create_job(api_params, endpoint_url, context.get("client_region") or "us-east-1")
+            region = context.get("client_region") or "us-east-1"
+            refused = _refusal(request_signer, api_params, region)
+            if refused:
+                raise ApiError(403, "AccessDeniedException", refused)
+            body = _service.create_job(api_params, endpoint_url, region)
             status = 201
         else:
             body = getattr(_service, _OPERATIONS[model.name])(api_params)

@@ -59,8 +59,12 @@ LEDGER = (
               "https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html",
               "tests/localcloud/test_permissions.py::"
               "test_an_invoke_permission_for_another_bucket_refuses_the_notification_configuration"),
-    Behaviour("MediaConvert needs iam:PassRole for the job's role, and the job's role must reach its input and "
-              "outputs", MISSING, "CreateJob and the job's S3 reads and writes are not checked",
+    Behaviour("A function submits a MediaConvert job only if its role allows mediaconvert:CreateJob and "
+              "iam:PassRole of the job's role to MediaConvert", REPRODUCED, "CreateJob answers AccessDeniedException "
+              "with AWS's message", "https://docs.aws.amazon.com/mediaconvert/latest/ug/iam-role.html",
+              "tests/localcloud/test_permissions.py::test_a_role_that_may_not_pass_the_job_role_cannot_submit_a_job"),
+    Behaviour("A MediaConvert job reads its input and writes its outputs as the job's role", MISSING,
+              "the job's S3 reads and writes are not checked",
               "https://docs.aws.amazon.com/mediaconvert/latest/ug/iam-role.html"),
     Behaviour("A state machine's role must allow each Lambda function it invokes", MISSING,
               "Step Functions invokes any function", "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html"),
@@ -68,9 +72,11 @@ LEDGER = (
               "for that API's method", REPRODUCED, "the local API answers 500 Internal server error and says why on "
               "stderr", "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html",
               "tests/localcloud/test_api_gateway.py::test_a_function_whose_policy_omits_the_api_answers_500"),
-    Behaviour("An SQS event source reads its queue with the function's role (ReceiveMessage, DeleteMessage, "
-              "GetQueueAttributes)", MISSING, "the local poller reads any queue",
-              "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html"),
+    Behaviour("Lambda refuses an SQS event source whose function's role may not ReceiveMessage, DeleteMessage and "
+              "GetQueueAttributes on the queue", REPRODUCED, "CreateEventSourceMapping fails with "
+              "InvalidParameterValueException, as on AWS",
+              "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions",
+              "tests/localcloud/test_permissions.py::test_an_sqs_event_source_needs_a_role_that_may_read_the_queue"),
     Behaviour("A bucket's new notification configuration takes effect after a short delay", MISSING,
               "it takes effect at once",
               "https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html"),

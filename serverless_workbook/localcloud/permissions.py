@@ -13,7 +13,7 @@ principal in, for that source. Here:
 - `admitted` is the resource-policy check made before each delivery moto and the gap fillers make (see
   `install`); a delivery it refuses is dropped and reported on stderr, where a learner sees it, as AWS drops it
   and counts it in the source's delivery-failure metric. S3 refuses a notification configuration whose
-  destination does not let it in, as S3 does.
+  destination does not let it in, and Lambda an SQS event source its function's role may not read, as they do.
 
 The evaluation itself is policy_evaluation's; what it does not evaluate refuses. Resources are named for the
 services the labs' functions call (DynamoDB, S3, SNS, SQS, Step Functions, Lambda, CloudWatch Logs); a call
@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.models import LambdaBackend
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError as XmlRESTError
@@ -106,6 +108,18 @@ def denial_message(who: str, action: str, resource: str, decision: Decision, pol
 
 
 # ---- calls made with a role's credentials -------------------------------------------------------------------
+
+def refusal(access_key_id: str, action: str, resource: str, context: dict[str, str] | None = None) -> str | None:
+    """AWS's message refusing the call, when `access_key_id` is a function's role session whose policies do not
+    allow it; None when they do, or when the key is not a role session's. For a gap filler that answers a
+    service itself (MediaConvert)."""
+    session = _sessions.get(access_key_id)
+    if session is None:
+        return None
+    decision = decide_for_role(session.role_arn, Request(action, resource, context=context or {}))
+    return None if decision.allowed else denial_message(session.arn, action, resource, decision,
+                                                        "identity-based policy")
+
 
 def _access_key_id(response: Any) -> str | None:
     authorization = response.headers.get("Authorization") or response.headers.get("authorization") or ""
@@ -231,6 +245,7 @@ _original = {
     "s3_sns": notifications._send_sns_message,
     "events_sqs": Rule._send_to_sqs_queue,
     "bucket_notifications": FakeBucket.set_notification_configuration,
+    "event_source_mapping": LambdaBackend.create_event_source_mapping,
 }
 _SNS_TARGETS = {"sqs", "lambda"}
 
@@ -294,6 +309,23 @@ def _set_notification_configuration(self: FakeBucket, notification_config: dict[
         raise DestinationNotValidated(refused)
 
 
+# What Lambda's SQS poller calls with the function's role (Lambda Developer Guide, "Execution role
+# permissions": https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions).
+SQS_POLLER_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+
+
+def _create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Any:
+    """Lambda refuses an SQS mapping whose function's role may not read and delete the queue's messages."""
+    source, function = spec.get("EventSourceArn") or "", spec.get("FunctionName")
+    if source.split(":")[2:3] == ["sqs"] and function:
+        role = self._lambdas.get_function_by_name_or_arn_with_qualifier(function).role
+        for action in SQS_POLLER_ACTIONS:
+            if not decide_for_role(role, Request(action, source)).allowed:
+                raise InvalidParameterValueException(
+                    f"The function execution role does not have permissions to call {action.split(':')[1]} on SQS")
+    return _original["event_source_mapping"](self, spec)
+
+
 def install() -> None:
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize
     Subscription.publish = _sns_publish
@@ -302,6 +334,7 @@ def install() -> None:
     notifications._send_sns_message = _s3_to_sns
     Rule._send_to_sqs_queue = _events_to_sqs
     FakeBucket.set_notification_configuration = _set_notification_configuration
+    LambdaBackend.create_event_source_mapping = _create_event_source_mapping
 
 
 def uninstall() -> None:
@@ -315,3 +348,4 @@ def uninstall() -> None:
     notifications._send_sns_message = _original["s3_sns"]
     Rule._send_to_sqs_queue = _original["events_sqs"]
     FakeBucket.set_notification_configuration = _original["bucket_notifications"]
+    LambdaBackend.create_event_source_mapping = _original["event_source_mapping"]

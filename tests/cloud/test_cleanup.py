@@ -45,6 +45,10 @@ def plant(target, lab):
     iam.put_role_policy(RoleName=f"{lab}-leftover-role", PolicyName="inline", PolicyDocument=POLICY)
     managed = iam.create_policy(PolicyName=f"{lab}-managed", PolicyDocument=POLICY)["Policy"]["Arn"]
     iam.attach_role_policy(RoleName=f"{lab}-leftover-role", PolicyArn=managed)
+    target.client("stepfunctions").create_state_machine(
+        name=f"{lab}-leftover-machine", roleArn=f"arn:aws:iam::{target.account_id}:role/{lab}-leftover-role",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}),
+        tags=[{"key": tag["Key"], "value": tag["Value"]} for tag in tags])
 
 
 def plant_trial_function(target, name="lab-trial-transcode-video"):
@@ -76,7 +80,7 @@ def test_listing_names_everything_of_one_lab_and_deletes_nothing(target, capsys)
     assert "stack lab02-stack" in out and "lab03" not in out
     found = cleanup.find(target, "lab02")
     assert found.stacks == ["lab02-stack"]
-    assert services(found.resources) == ["cognito-idp", "dynamodb", "iam", "logs", "s3", "sns", "sqs"]
+    assert services(found.resources) == ["cognito-idp", "dynamodb", "iam", "logs", "s3", "sns", "sqs", "states"]
     assert cleanup.find(target, "lab02") == found  # nothing was deleted
 
 
@@ -88,7 +92,7 @@ def test_yes_deletes_one_lab_and_leaves_the_other(target, capsys):
     assert not cleanup.find(target, "lab02")
     assert target.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"][0]["Name"] == "lab03-users"
     lab03 = cleanup.find(target, "lab03")
-    assert lab03.stacks == ["lab03-stack"] and len(services(lab03.resources)) == 7
+    assert lab03.stacks == ["lab03-stack"] and len(services(lab03.resources)) == 8
     assert [r["RoleName"] for r in target.client("iam").list_roles()["Roles"]] == ["lab03-leftover-role"]
 
 
@@ -170,3 +174,15 @@ def test_trial_functions_are_tagged_for_the_clean_up(target, tmp_path):
         tags = target.client("iam").list_role_tags(RoleName="lab-trial-probe")["Tags"]
         assert tags == [{"Key": stacks.TAG_KEY, "Value": "lab-trial"}]
     assert not cleanup.find(target, "lab-trial")
+
+
+def test_a_rest_api_and_its_stage_are_known_and_deleted(target):
+    # moto's tagging API does not list REST APIs; AWS's does, as arn:aws:apigateway:<region>::/restapis/<id>.
+    from serverless_workbook.cloud import resources
+
+    apigateway = target.client("apigateway")
+    api = apigateway.create_rest_api(name="lab02-leftover-api")["id"]
+    api_arn = f"arn:aws:apigateway:{target.region}::/restapis/{api}"
+    assert resources.exists(target, api_arn) and resources.exists(target, f"{api_arn}/stages/v1")
+    resources.deleter(api_arn)(target, api_arn)
+    assert not resources.exists(target, api_arn) and not resources.exists(target, f"{api_arn}/stages/v1")

@@ -159,3 +159,33 @@ def test_a_url_presigned_by_a_role_opens_only_what_the_role_may_read(target, tmp
     for bucket, status in (("perm-readable", 200), ("perm-private", 403)):
         url = reader.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"})
         assert requests.get(url, timeout=10).status_code == status, bucket
+
+
+def test_an_sqs_event_source_needs_a_role_that_may_read_the_queue(target, tmp_path):
+    iam, awslambda, sqs = target.client("iam"), target.client("lambda"), target.client("sqs")
+    queue = sqs.create_queue(QueueName="perm-jobs")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    role = iam.create_role(RoleName="perm-worker", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    iam.put_role_policy(RoleName="perm-worker", PolicyName="read", PolicyDocument=json.dumps(_policy(
+        {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:GetQueueAttributes"], "Resource": queue_arn})))
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return None\n")
+    awslambda.create_function(FunctionName="perm-worker", Runtime="python3.12", Role=role, Handler="app.handler",
+                              Code={"ZipFile": stacks.zip_folder(tmp_path)})
+    with pytest.raises(awslambda.exceptions.InvalidParameterValueException,
+                       match="does not have permissions to call DeleteMessage on SQS"):
+        awslambda.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="perm-worker")
+    iam.put_role_policy(RoleName="perm-worker", PolicyName="delete", PolicyDocument=json.dumps(_policy(
+        {"Effect": "Allow", "Action": "sqs:DeleteMessage", "Resource": queue_arn})))
+    assert awslambda.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="perm-worker")["UUID"]
+
+
+def test_a_role_that_may_not_pass_the_job_role_cannot_submit_a_job(target, tmp_path):
+    template = _without(load_template(PIPELINE.read_text()), "TranscodeRole",
+                        keep=lambda s: s["Action"] != "iam:PassRole")
+    outputs = _deploy(target, tmp_path, "perm-pass", template)
+    _upload(target, outputs, tmp_path)
+    log = _logs(target, "perm-pass-transcode-video")
+    assert "AccessDeniedException" in log and "is not authorized to perform: iam:PassRole on resource:" in log
+    inputs = [job["Settings"]["Inputs"][0]["FileInput"] for job in target.client("mediaconvert").list_jobs()["Jobs"]]
+    assert not [source for source in inputs if outputs["UploadBucketName"] in source], "a job was submitted"
+    stacks.teardown(target, "perm-pass")

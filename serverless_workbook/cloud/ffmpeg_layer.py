@@ -6,12 +6,14 @@ Lambda unpacks a layer under /opt, so ``bin/ffmpeg`` in the zip is
 ``/opt/bin/ffmpeg`` in the function, where functions/parallel_encode looks.
 
     archive = build_zip()                        # same bytes on every build here
-    arn = publish(target, bucket, archive)       # then deploy with FfmpegLayerArn=arn
+    arn = publish(target, bucket, archive)       # then set WORKBOOK_FFMPEG_LAYER_ARN=arn
+    parameters = template_parameters(target)     # the template's FfmpegLayerArn, refused early when missing
 """
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from serverless_workbook.cloud.artifacts import ZIP_DATE
 
 MEMBER = "bin/ffmpeg"
 LAYER_NAME = "workbook-ffmpeg"
+LAYER_VARIABLE = "WORKBOOK_FFMPEG_LAYER_ARN"
 # ELF header: the magic, then e_machine at byte 18 (little endian); 0x3E is x86-64.
 _ELF_MAGIC = b"\x7fELF"
 _X86_64 = 0x3E
@@ -36,6 +39,27 @@ HOW_TO_GET_THE_LINUX_BINARY = (
 
 class NotALambdaBinary(ValueError):
     """The ffmpeg given is not an x86_64 Linux executable, so it cannot run in Lambda."""
+
+
+class NoLayer(RuntimeError):
+    """A deploy to AWS of the parallel encoder without its ffmpeg layer: every execution would fail."""
+
+
+def template_parameters(target: Any) -> dict[str, str]:
+    """templates/parallel-encode.yaml's FfmpegLayerArn, from WORKBOOK_FFMPEG_LAYER_ARN: the published layer on AWS;
+    on the local cloud it may stay empty (the functions use the environment's ffmpeg).
+
+    On AWS without it, the stack would deploy and every execution then fail with "No ffmpeg": refused here,
+    before anything is created, with what to do.
+    """
+    arn = os.environ.get(LAYER_VARIABLE, "")
+    if not arn and not target.is_local:
+        raise NoLayer(
+            f"On AWS the parallel encoder's functions take ffmpeg from a Lambda layer, and {LAYER_VARIABLE} is not "
+            "set, so every execution would fail. Publish the layer once: "
+            "arn = ffmpeg_layer.publish(target, bucket, ffmpeg_layer.build_zip()) (bucket: any bucket of yours in "
+            f"this region), set {LAYER_VARIABLE}=<that arn>, restart the kernel and run again. Nothing was deployed.")
+    return {"FfmpegLayerArn": arn}
 
 
 def check_binary(binary: Path) -> None:

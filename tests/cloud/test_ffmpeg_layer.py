@@ -104,3 +104,20 @@ def test_a_layer_from_outside_the_local_cloud_is_left_out(tmp_path):
     finally:
         target.close()
     assert configuration.get("Layers", []) == []
+
+
+def test_a_deploy_to_aws_without_the_layer_is_refused_before_anything_is_created(stubbed_account, monkeypatch):
+    monkeypatch.delenv(ffmpeg_layer.LAYER_VARIABLE, raising=False)
+    with pytest.raises(ffmpeg_layer.NoLayer, match="WORKBOOK_FFMPEG_LAYER_ARN is not set.*Nothing was deployed"):
+        ffmpeg_layer.template_parameters(stubbed_account)
+    monkeypatch.setenv(ffmpeg_layer.LAYER_VARIABLE, "arn:aws:lambda:eu-west-1:111122223333:layer:workbook-ffmpeg:3")
+    assert ffmpeg_layer.template_parameters(stubbed_account) == {
+        "FfmpegLayerArn": "arn:aws:lambda:eu-west-1:111122223333:layer:workbook-ffmpeg:3"}
+
+
+def test_the_local_cloud_needs_no_layer(monkeypatch):
+    from serverless_workbook.cloud.target import Target
+
+    monkeypatch.delenv(ffmpeg_layer.LAYER_VARIABLE, raising=False)
+    local = Target("local", "123456789012", "us-east-1", session=None)
+    assert ffmpeg_layer.template_parameters(local) == {"FfmpegLayerArn": ""}

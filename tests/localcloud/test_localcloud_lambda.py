@@ -134,6 +134,11 @@ def test_an_sqs_event_source_mapping_runs_the_handler(target, function):
     sqs = target.client("sqs")
     queue_url = sqs.create_queue(QueueName="runner-test")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    # What Lambda's poller needs of the function's role, or it refuses the mapping (as on AWS).
+    target.client("iam").put_role_policy(RoleName="runner-test", PolicyName="poll", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": queue_arn,
+                                                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
+                                                           "sqs:GetQueueAttributes"]}]}))
     target.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=function)
     sqs.send_message(QueueUrl=queue_url, MessageBody="via-sqs-mapping")
     sqs_poller.wait_delivered()  # Lambda's poller delivers it, not the SendMessage call

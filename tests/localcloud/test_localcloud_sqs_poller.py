@@ -44,7 +44,12 @@ def queue_with_dlq(target, name, max_receive_count):
 
 
 def mapped_function(target, name, queue_arn, **mapping):
-    role = target.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    iam = target.client("iam")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    # What Lambda's poller needs of the function's role, or it refuses the mapping (as on AWS).
+    iam.put_role_policy(RoleName=name, PolicyName="poll", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+         "Resource": queue_arn}]}))
     lambda_ = target.client("lambda")
     lambda_.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
                             Code={"ZipFile": zipped(HANDLER)}, Timeout=1)

@@ -20,10 +20,9 @@ help: ## list the targets
 lab: ## open the workbook in JupyterLab on the local cloud
 	scripts/lab.sh
 
-# Session 1, then session 2 beside the quick subset under every other supported Python (scripts/check_pythons.sh):
-# session 2 leaves a core idle while its longest notebook runs. Each prints its output when it ends (-O).
-test: test-kernel ## the whole suite, as CI runs it
-	$(MAKE) --no-print-directory -j2 -O test-server test-pythons
+# Both sessions, then setup and a quick subset under every other supported Python, one after another: run beside
+# session 2 (make -j2), the subsets took three times as long and the whole no less.
+test: test-kernel test-server test-pythons ## the whole suite, as CI runs it
 
 test-pythons: setup ## setup and a quick subset under every other supported Python
 	scripts/check_pythons.sh

@@ -43,7 +43,7 @@ from moto.sns.models import Subscription, sns_backends
 from moto.sqs.models import sqs_backends
 from moto.sts.models import sts_backends
 
-from serverless_workbook.localcloud.policy_evaluation import Decision, Request, decide
+from serverless_workbook.localcloud.policy_evaluation import EXPLICIT_DENY, Decision, Request, decide
 
 PARTITION = "aws"
 # AWS's query-protocol services answer with XML; the others used here with JSON.
@@ -102,7 +102,7 @@ def decide_for_role(role_arn: str, request: Request) -> Decision:
 
 def denial_message(who: str, action: str, resource: str, decision: Decision, policy_kind: str) -> str:
     """The message AWS gives (IAM User Guide, "Troubleshoot access denied error messages")."""
-    reason = (f"with an explicit deny in {policy_kind}" if decision.outcome == "explicitly denied"
+    reason = (f"with an explicit deny in {policy_kind}" if decision.outcome == EXPLICIT_DENY
               else f"because no {policy_kind} allows the {action} action")
     return f"User: {who} is not authorized to perform: {action} on resource: {resource} {reason}"
 

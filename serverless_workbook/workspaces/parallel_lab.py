@@ -241,12 +241,13 @@ class Scratch:
     cloud: Any
     bucket: str
 
-    @property
-    def grants(self) -> list[dict[str, Any]]:
-        """What templates/parallel-encode.yaml's roles allow on the media bucket (besides their logs), for the
-        scratch bucket. Each role there reads and writes only some of its folders; here the folders the checks
-        use are the template's, and a trial may read and write them all."""
-        return [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"arn:aws:s3:::{self.bucket}/*"}]
+    def grants(self, function: str) -> list[dict[str, Any]]:
+        """What templates/parallel-encode.yaml's role for `function` allows on the media bucket (besides its logs),
+        on the scratch bucket: each reads and writes only its own folders."""
+        reads, writes = {"split": ("", "work/"), "encode_segment": ("work/", "work/"),
+                         "merge": ("work/", "encoded/")}[function]
+        return [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{self.bucket}/{reads}*"},
+                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{self.bucket}/{writes}*"}]
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ One module per gap, like moto's one package per service:
 - lambda_runtime: Lambda handlers run in this process, or concurrently in sandbox processes
   (lambda_pool, lambda_sandbox) (moto needs Docker);
 - sqs_poller: Lambda's SQS pollers (retries, receive counts, redrive to a dead-letter queue);
+- sqs_sampling: a short poll that may answer with no message, as SQS's sampling may;
 - mediaconvert (+ mediaconvert_settings, transcoder): MediaConvert on real ffmpeg;
 - cloudformation: the template parts moto's CloudFormation ignores or skips;
 - cloudformation_types: resource types it lacks (Cognito, API Gateway authorizers);
@@ -26,12 +27,13 @@ from serverless_workbook.localcloud import (
     permissions,
     mediaconvert,
     sqs_poller,
+    sqs_sampling,
     stepfunctions,
 )
 
 # What the packages above may use: install() and uninstall(), and the gap fillers whose own API they need. The
 # rest (cloudformation_types, cognito, lambda_pool, lambda_sandbox, mediaconvert_settings, permissions,
-# policy_evaluation, transcoder) works only through install().
+# policy_evaluation, sqs_sampling, transcoder) works only through install().
 __all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformation_changes", "mediaconvert", "parity",
            "public_parameters", "server", "sqs_poller", "stepfunctions"]
 
@@ -44,6 +46,7 @@ def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -
     permissions.install()
     lambda_runtime.install(endpoint_url, concurrent=concurrent_lambdas)
     sqs_poller.install()
+    sqs_sampling.install()
     # Added to moto's type map for good: a registered type is inert until a template uses it.
     cloudformation_types.install()
     cognito.install()
@@ -53,6 +56,7 @@ def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -
 
 def uninstall() -> None:
     sqs_poller.uninstall()
+    sqs_sampling.uninstall()
     cognito.uninstall()
     lambda_runtime.uninstall()
     permissions.uninstall()

@@ -91,7 +91,7 @@ def test_bucket_notification_configuration_is_applied_and_delivers(deployed):
     s3.put_object(Bucket=bucket, Key="hello world.txt", Body=b"hi")
     s3.put_object(Bucket=bucket, Key="ignored.bin", Body=b"hi")
     sqs = deployed.client("sqs")
-    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=resource(deployed, "Inbox"), MaxNumberOfMessages=10)["Messages"]]
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=resource(deployed, "Inbox"), MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]]
     keys = [r["s3"]["object"]["key"] for b in bodies for r in json.loads(b).get("Records", [])]
     assert keys == ["hello+world.txt"]  # raw delivery: the S3 event itself, no SNS envelope
 

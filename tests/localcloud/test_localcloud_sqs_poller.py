@@ -57,7 +57,7 @@ def mapped_function(target, name, queue_arn, **mapping):
 
 
 def dlq_bodies(target, dlq):
-    messages = target.client("sqs").receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    messages = target.client("sqs").receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
     return sorted(m["Body"] for m in messages)
 
 

@@ -114,7 +114,7 @@ def test_messaging_parks_the_poison_message_after_max_receives_and_replays_it(ta
     assert _visible(sqs, out["DeadLetterQueueUrl"]) == 1
     lambda_.update_function_configuration(FunctionName=out["WorkerFunctionName"], Environment={"Variables": {
         "RESULTS_TABLE": out["ResultsTableName"], "ACCEPTED_FORMATS": "mp4,mov"}})
-    [parked] = sqs.receive_message(QueueUrl=out["DeadLetterQueueUrl"])["Messages"]
+    [parked] = sqs.receive_message(QueueUrl=out["DeadLetterQueueUrl"], WaitTimeSeconds=1)["Messages"]
     sqs.send_message(QueueUrl=out["JobsQueueUrl"], MessageBody=parked["Body"])
     sqs.delete_message(QueueUrl=out["DeadLetterQueueUrl"], ReceiptHandle=parked["ReceiptHandle"])
     sqs_poller.wait_idle(15)
@@ -138,7 +138,7 @@ def test_fan_out_parks_only_the_failing_consumers_copy(target, deployed):
     results = target.resource("dynamodb").Table(out["ResultsTableName"]).scan()["Items"]
     # Captions has its queue and function but no subscription: lab 4 adds it.
     assert sorted(i["consumer"] for i in results) == ["metadata", "thumbnails"]
-    assert [m["Body"] for m in sqs.receive_message(QueueUrl=out["ParkedQueueUrl"])["Messages"]] == [
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=out["ParkedQueueUrl"], WaitTimeSeconds=1)["Messages"]] == [
         json.dumps({"key": "beach.mp4"})]
     assert _printed(target, "fan-out-notify") == [("beach.mp4", 1, "service down"), ("beach.mp4", 2, "service down")]
     assert _visible(sqs, out["CaptionsQueueUrl"]) == 0

@@ -101,7 +101,8 @@ def test_the_notification_queue_received_every_rendition(pipeline):
     sqs = target.client("sqs")
     notified = set()
     while True:
-        messages = sqs.receive_message(QueueUrl=outputs["NotificationQueueUrl"], MaxNumberOfMessages=10).get("Messages", [])
+        messages = sqs.receive_message(QueueUrl=outputs["NotificationQueueUrl"], MaxNumberOfMessages=10,
+                                       WaitTimeSeconds=1).get("Messages", [])
         if not messages:
             break
         for message in messages:

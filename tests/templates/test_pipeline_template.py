@@ -91,5 +91,5 @@ def test_the_failed_job_rule_matches_only_this_stacks_failed_jobs(resources):
                                         "Detail": json.dumps({"status": status, "userMetadata": metadata,
                                                               "name": name})}])
         received = [json.loads(m["Body"])["detail"]["name"]
-                    for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])]
+                    for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])]
         assert received == ["ours"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from serverless_workbook.cloud import resources
 from serverless_workbook.cloud.artifacts import zip_folder
 from serverless_workbook.cloud.stacks import TAG_KEY
 from serverless_workbook.models import costs
@@ -69,11 +70,10 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
     # A check interrupted before its clean-up leaves these behind; running it again starts afresh.
     with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
         lam.delete_function(FunctionName=name)
-    for policy in ("logs", "grants"):
-        with contextlib.suppress(iam.exceptions.NoSuchEntityException):
-            iam.delete_role_policy(RoleName=name, PolicyName=policy)
-    with contextlib.suppress(iam.exceptions.NoSuchEntityException):
-        iam.delete_role(RoleName=name)
+    role_arn = f"arn:aws:iam::{target.account_id}:role/{name}"
+    delete_role = resources.deleter(role_arn)
+    if resources.exists(target, role_arn):
+        delete_role(target, role_arn)
     role = iam.create_role(RoleName=name, Tags=[{"Key": TAG_KEY, "Value": TRIAL_TAG}],
                            AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17",
@@ -96,9 +96,7 @@ def trial_function(target: Any, folder: Path, environment: dict[str, str], timeo
             with contextlib.suppress(target.client("logs").exceptions.ResourceNotFoundException):
                 target.client("logs").delete_log_group(logGroupName=f"/aws/lambda/{name}")
     finally:
-        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-            iam.delete_role_policy(RoleName=name, PolicyName=policy)
-        iam.delete_role(RoleName=name)
+        delete_role(target, role)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import re
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
 from moto.awslambda.exceptions import InvalidParameterValueException
@@ -182,7 +182,8 @@ def _refuse(service: str, message: str, bucket: str | None) -> None:
 
 
 def _authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
-    session = _sessions.get(_access_key_id(self) or "")
+    key = _access_key_id(self) or ""
+    session = _sessions.get(key)
     if session is None:
         return _original_authorize(self, iam_request_cls, resource)
     authorization = self.headers.get("Authorization") or ""
@@ -190,10 +191,9 @@ def _authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
     region, service = scope.groups() if scope else (self.region, "s3")
     action = f"{service}:{self._get_action()}"
     for resource in [resource] if resource != "*" else _resources(service, self, region, session.account_id):
-        decision = decide_for_role(session.role_arn, Request(action, resource))
-        if not decision.allowed:
-            bucket = resource.split(":::")[-1].split("/")[0] if service == "s3" else None
-            _refuse(service, denial_message(session.arn, action, resource, decision, "identity-based policy"), bucket)
+        refused = refusal(key, action, resource)
+        if refused:
+            _refuse(service, refused, resource.split(":::")[-1].split("/")[0] if service == "s3" else None)
 
 
 # ---- deliveries between services ------------------------------------------------------------------------------
@@ -264,21 +264,21 @@ def _bucket_of(event_body: Any) -> str:
     return f"arn:{PARTITION}:s3:::{event_body['Bucket']}"
 
 
-def _s3_to_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
-    if admitted(f"S3 bucket {_bucket_of(event_body)}", "s3.amazonaws.com", _bucket_of(event_body), account_id, fn_arn):
-        _original["s3_lambda"](account_id, event_body, fn_arn, region_name)
+def _from_s3(original: Callable[[str, Any, str, str], None],
+             destination_arn: Callable[[str, str, str], str]) -> Callable[[str, Any, str, str], None]:
+    """moto's delivery of an S3 event to a function, queue or topic, made only when the destination admits S3."""
+    def deliver(account_id: str, event_body: Any, destination: str, region_name: str) -> None:
+        bucket = _bucket_of(event_body)
+        if admitted(f"S3 bucket {bucket}", "s3.amazonaws.com", bucket, account_id,
+                    destination_arn(account_id, destination, region_name)):
+            original(account_id, event_body, destination, region_name)
+    return deliver
 
 
-def _s3_to_sqs(account_id: str, event_body: Any, queue_name: str, region_name: str) -> None:
-    queue = f"arn:{PARTITION}:sqs:{region_name}:{account_id}:{queue_name}"
-    if admitted(f"S3 bucket {_bucket_of(event_body)}", "s3.amazonaws.com", _bucket_of(event_body), account_id, queue):
-        _original["s3_sqs"](account_id, event_body, queue_name, region_name)
-
-
-def _s3_to_sns(account_id: str, event_body: Any, topic_arn: str, region_name: str) -> None:
-    if admitted(f"S3 bucket {_bucket_of(event_body)}", "s3.amazonaws.com", _bucket_of(event_body), account_id,
-                topic_arn):
-        _original["s3_sns"](account_id, event_body, topic_arn, region_name)
+_s3_to_lambda = _from_s3(_original["s3_lambda"], lambda account, arn, region: arn)
+_s3_to_sqs = _from_s3(_original["s3_sqs"],
+                      lambda account, queue, region: f"arn:{PARTITION}:sqs:{region}:{account}:{queue}")
+_s3_to_sns = _from_s3(_original["s3_sns"], lambda account, arn, region: arn)
 
 
 def _events_to_sqs(self: Rule, resource_id: str, event: dict[str, Any], group_id: str | None = None) -> None:

@@ -93,6 +93,17 @@ def _delete_rule(target: Any, arn: str) -> None:
     events.delete_rule(Name=rule)
 
 
+def _stack_exists(target: Any, arn: str) -> bool:
+    """By its ARN, CloudFormation still describes a deleted stack for a while, as DELETE_COMPLETE."""
+    try:
+        [stack] = target.client("cloudformation").describe_stacks(StackName=arn)["Stacks"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ValidationError":  # "Stack ... does not exist"
+            return False
+        raise
+    return stack["StackStatus"] != "DELETE_COMPLETE"
+
+
 def _rest_api(arn: str) -> str:
     """The API's id in a REST API's ARN or one of its stages': `arn:aws:apigateway:us-east-1::/restapis/abc/stages/v1`."""
     return arn.split("/restapis/", 1)[1].split("/", 1)[0]
@@ -121,8 +132,10 @@ KINDS: dict[str, Kind] = {
                      _delete_role),
     "logs": Kind(_log_group_exists,
                  lambda t, arn: t.client("logs").delete_log_group(logGroupName=_log_group(arn))),
-    # Whether a pool is there is not asked: the tagging API's word is taken, as for any service not listed.
-    "cognito-idp": Kind(lambda t, arn: True, _delete_user_pool),
+    "cognito-idp": Kind(lambda t, arn: _answers(lambda: t.client("cognito-idp").describe_user_pool(UserPoolId=_named(arn))),
+                        _delete_user_pool),
+    # Stacks are torn down by name (stacks.teardown), not by the clean-up's deleters.
+    "cloudformation": Kind(_stack_exists),
     "states": Kind(lambda t, arn: _answers(lambda: t.client("stepfunctions").describe_state_machine(stateMachineArn=arn)),
                    lambda t, arn: t.client("stepfunctions").delete_state_machine(stateMachineArn=arn)),
     # A stage goes with its API: deleting the API deletes both, and then neither is there.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
 import json
 import posixpath
 import re
@@ -28,9 +29,10 @@ TRIAL_TAG = "lab-trial"
 # and CreateFunction fails with InvalidParameterValueException "The role defined for the function cannot be
 # assumed by Lambda" (IAM User Guide, "Changes that I make are not always immediately visible":
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
-# The call is repeated for a bounded time; any other error, or the same one after that, is raised.
+# The call is repeated for a bounded time, soon at first (the local cloud's delay is short) and then every few
+# seconds; any other error, or the same one after that, is raised.
 ROLE_PROPAGATION_S = 60
-ROLE_RETRY_S = 3
+ROLE_RETRY_S = (0.25, 0.5, 1, 2, 3)
 
 
 def _logs_policy(target: Any, name: str) -> str:
@@ -46,13 +48,13 @@ def create_function(lam: Any, wait_s: float = ROLE_PROPAGATION_S, sleep: Any = t
                     **parameters: Any) -> dict[str, Any]:
     """lam.create_function(**parameters), repeated while its new role is not yet assumable (up to wait_s)."""
     deadline = time.monotonic() + wait_s
-    while True:
+    for attempt in itertools.count():
         try:
             return lam.create_function(**parameters)
         except lam.exceptions.InvalidParameterValueException as error:
             if "cannot be assumed by Lambda" not in str(error) or time.monotonic() >= deadline:
                 raise
-            sleep(ROLE_RETRY_S)
+            sleep(ROLE_RETRY_S[min(attempt, len(ROLE_RETRY_S) - 1)])
 
 
 @contextlib.contextmanager

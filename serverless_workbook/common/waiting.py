@@ -48,3 +48,20 @@ def until(probe: Callable[[], T], what: str, *, ready: Callable[[T], bool] = boo
             raise WaitTimedOut(what, reason, value, show(value) if show else "")
         sleep(min(pause, max(deadline - clock(), 0)))
         pause = min(pause * backoff, max_interval)
+
+
+def settled(read: Callable[[], T], what: str, *, interval: float, timeout: float = math.inf,
+            sleep: Callable[[float], Any] = time.sleep, clock: Callable[[], float] = time.monotonic) -> T:
+    """Read until two reads `interval` apart agree, and return that.
+
+    For a source that shows what was written only after a delay (CloudWatch Logs): once the writers are done, a
+    read taken longer than that delay after them is complete, and the next one agrees with it.
+    """
+    reads: list[T] = []
+
+    def unchanged(value: T) -> bool:
+        reads.append(value)
+        return len(reads) > 1 and reads[-2] == value
+
+    return until(read, f"{what} to settle", ready=unchanged, interval=interval, timeout=timeout, sleep=sleep,
+                 clock=clock)

@@ -5,6 +5,10 @@ One module per gap, like moto's one package per service:
   (lambda_pool, lambda_sandbox) (moto needs Docker);
 - sqs_poller: Lambda's SQS pollers (retries, receive counts, redrive to a dead-letter queue);
 - sqs_sampling: a short poll that may answer with no message, as SQS's sampling may;
+- delays: AWS's documented delays, scaled down to seconds, which these reproduce:
+  notification_propagation (a bucket's new notification configuration), log_visibility (CloudWatch Logs),
+  tagging_lag (the tagging API still lists what was deleted), stream_start (a LATEST stream mapping starts
+  late), iam_propagation (a new role is not assumable at once);
 - mediaconvert (+ mediaconvert_settings, transcoder): MediaConvert on real ffmpeg;
 - cloudformation: the template parts moto's CloudFormation ignores or skips;
 - cloudformation_types: resource types it lacks (Cognito, API Gateway authorizers);
@@ -23,19 +27,28 @@ May import: common only; never the packages above it (the local cloud knows noth
 from serverless_workbook.localcloud import (
     cloudformation_types,
     cognito,
+    iam_propagation,
     lambda_runtime,
-    permissions,
+    log_visibility,
     mediaconvert,
+    notification_propagation,
+    permissions,
     sqs_poller,
     sqs_sampling,
     stepfunctions,
+    stream_start,
+    tagging_lag,
 )
+
+# The delays, installed and removed together.
+_DELAYS = (iam_propagation, log_visibility, notification_propagation, stream_start, tagging_lag)
 
 # What the packages above may use: install() and uninstall(), and the gap fillers whose own API they need. The
 # rest (cloudformation_types, cognito, lambda_pool, lambda_sandbox, mediaconvert_settings, permissions,
-# policy_evaluation, sqs_sampling, transcoder) works only through install().
-__all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformation_changes", "mediaconvert", "parity",
-           "public_parameters", "server", "sqs_poller", "stepfunctions"]
+# policy_evaluation, sqs_sampling, transcoder and the modules that reproduce the delays) works only through
+# install().
+__all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformation_changes", "delays", "mediaconvert",
+           "parity", "public_parameters", "server", "sqs_poller", "stepfunctions"]
 
 
 def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -> mediaconvert.JobStore:
@@ -47,6 +60,8 @@ def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -
     lambda_runtime.install(endpoint_url, concurrent=concurrent_lambdas)
     sqs_poller.install()
     sqs_sampling.install()
+    for delay in _DELAYS:
+        delay.install()
     # Added to moto's type map for good: a registered type is inert until a template uses it.
     cloudformation_types.install()
     cognito.install()
@@ -57,6 +72,8 @@ def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -
 def uninstall() -> None:
     sqs_poller.uninstall()
     sqs_sampling.uninstall()
+    for delay in _DELAYS:
+        delay.uninstall()
     cognito.uninstall()
     lambda_runtime.uninstall()
     permissions.uninstall()

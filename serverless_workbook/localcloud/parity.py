@@ -3,9 +3,10 @@
     python -m serverless_workbook.localcloud.parity    # rewrite it on the start page and in the README
 
 One entry per behaviour: reproduced (the local cloud behaves as AWS documents), scaled (it does, on a
-shorter time scale), or missing (it does not, so code that relies on AWS doing it is not tested here). The
+shorter time scale: localcloud.delays, settable with WORKBOOK_AWS_DELAYS), or missing (it does not, so code that
+relies on AWS doing it is not tested here). The
 README and the start page show the table `render()` makes (`make course-map` writes both; a test compares),
-and tests/localcloud/test_parity.py holds each "reproduced" entry to a test that fails without it.
+and tests/localcloud/test_parity.py holds each "reproduced" or "scaled" entry to a test that fails without it.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import json
 from dataclasses import dataclass
 
 from serverless_workbook.common.registry import ROOT
+from serverless_workbook.localcloud import delays
 
 REPRODUCED, SCALED, MISSING = "reproduced", "scaled", "missing"
 HEADING = "## The local cloud and AWS"
@@ -30,6 +32,10 @@ class Behaviour:
     local: str  # what the local cloud does
     doc: str  # the AWS documentation that says so
     test: str = ""  # the test that fails without it: tests/<file>::<test>, for what is reproduced
+
+
+def _s(delay: delays.Delay) -> str:
+    return f"{delay.local_seconds:g} s"
 
 
 LEDGER = (
@@ -77,28 +83,40 @@ LEDGER = (
               "InvalidParameterValueException, as on AWS",
               "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions",
               "tests/localcloud/test_permissions.py::test_an_sqs_event_source_needs_a_role_that_may_read_the_queue"),
-    Behaviour("A bucket's new notification configuration takes effect after a short delay", MISSING,
-              "it takes effect at once",
-              "https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html"),
-    Behaviour("CloudWatch Logs events appear seconds after a function wrote them", MISSING,
-              "they are there when the invocation returns",
-              "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html"),
-    Behaviour("The Resource Groups Tagging API lists a deleted resource for a while", MISSING,
-              "a deleted resource is gone from the listing at once",
-              "https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html"),
-    Behaviour("A DynamoDB stream mapping that starts at LATEST misses records written before it polls", MISSING,
-              "every record is delivered", "https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html"),
+    Behaviour("A bucket's new notification configuration takes effect after a delay (about five minutes, the S3 guide "
+              "says)", SCALED, f"it takes effect {_s(delays.NOTIFICATION_CONFIGURATION)} after the change; until then S3 "
+              "notifies as the previous configuration says",
+              "https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-to-enable-disable-notification-intro.html",
+              "tests/localcloud/test_delays.py::"
+              "test_a_new_trigger_fires_only_after_a_delay_and_an_upload_that_waits_is_handled"),
+    Behaviour("CloudWatch Logs events appear seconds after a function wrote them", SCALED,
+              f"GetLogEvents and FilterLogEvents return an event {_s(delays.LOG_EVENTS)} after it was written",
+              "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html",
+              "tests/localcloud/test_delays.py::test_a_log_line_shows_after_a_delay_and_a_settled_read_finds_it"),
+    Behaviour("The Resource Groups Tagging API lists a deleted resource for a while", SCALED,
+              f"GetResources lists a deleted resource, with its tags, for {_s(delays.TAGGING_LISTING)}",
+              "https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html",
+              "tests/localcloud/test_delays.py::"
+              "test_the_tagging_api_lists_a_deleted_queue_for_a_while_and_the_leftover_scan_does_not"),
+    Behaviour("A DynamoDB stream mapping that starts at LATEST misses records written before it polls", SCALED,
+              f"a LATEST mapping gets no record written in the {_s(delays.STREAM_START)} after its creation",
+              "https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html",
+              "tests/localcloud/test_delays.py::test_a_latest_stream_mapping_misses_what_was_written_before_it_polled"),
     Behaviour("A short SQS poll samples a few servers and may answer with no message", REPRODUCED,
               "the first short poll of a queue after a send answers with no message; the next one, or a long "
               "poll, receives",
               "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-short-and-long-polling.html",
               "tests/localcloud/test_sqs_sampling.py::test_one_short_poll_is_not_the_queue_and_a_long_poll_is"),
-    Behaviour("An SQS event source runs up to five batches at once, so completion order is not arrival order",
-              MISSING, "batches run one after another",
-              "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html"),
-    Behaviour("A new IAM role is not assumable at once", MISSING, "it is assumable at once",
+    Behaviour("An SQS event source runs up to five batches at once (fewer under MaximumConcurrency or reserved "
+              "concurrency), so completion order is not arrival order", REPRODUCED,
+              "the batches AWS would run at once are received together and handled last-received first",
+              "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html",
+              "tests/localcloud/test_delays.py::test_batches_run_at_once_finish_out_of_arrival_order"),
+    Behaviour("A new IAM role is not assumable at once: CreateFunction refuses it for a few seconds", SCALED,
+              f"CreateFunction refuses a role younger than {_s(delays.ROLE_PROPAGATION)} with AWS's error",
               "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html"
-              "#troubleshoot_general_eventual-consistency"),
+              "#troubleshoot_general_eventual-consistency",
+              "tests/localcloud/test_delays.py::test_a_new_role_is_refused_at_once_and_a_retrying_create_succeeds"),
 )
 
 
@@ -110,8 +128,9 @@ def render() -> str:
         "The labs run on a local cloud: moto, plus the workbook's gap fillers. Where it forgives what AWS refuses, "
         "or answers at once where AWS takes time, code that passes here can fail on a real account. This ledger "
         "lists the AWS behaviours the labs depend on and what the local cloud does about each "
-        f"({counts[REPRODUCED]} reproduced, {counts[SCALED]} scaled, {counts[MISSING]} missing). "
-        "It is generated from `serverless_workbook/localcloud/parity.py`.", "",
+        f"({counts[REPRODUCED]} reproduced, {counts[SCALED]} scaled, {counts[MISSING]} missing). A scaled delay is "
+        "AWS's, shortened to a second or two; the environment variable `WORKBOOK_AWS_DELAYS` multiplies them all (0 "
+        "switches them off). It is generated from `serverless_workbook/localcloud/parity.py`.", "",
         "| AWS | here | what the local cloud does | source |",
         "|---|---|---|---|",
         *rows,

@@ -204,19 +204,30 @@ def _arn_parts(arn: str) -> tuple[str, str, str]:
     return parts[3], parts[4], parts[6] if parts[2] == "lambda" else parts[5]
 
 
-def resource_policy(arn: str) -> str | dict | None:
-    """The resource-based policy of a queue, topic or function, None when it has none (or is gone)."""
+def _found(arn: str) -> Any | None:
+    """The queue, topic or function an ARN names; None when it is not there (any more)."""
     region, account, name = _arn_parts(arn)
     try:
         if ":sqs:" in arn:
-            return sqs_backends[account][region].get_queue(name).policy
+            return sqs_backends[account][region].get_queue(name)
         if ":sns:" in arn:
-            return sns_backends[account][region].get_topic(arn).policy
+            return sns_backends[account][region].get_topic(arn)
         if ":lambda:" in arn:
-            return json.loads(json.loads(lambda_backend(account, region).get_policy(name))["Policy"])
+            return lambda_backend(account, region).get_function(name)
     except Exception:
-        return None  # no policy, or no such resource: nothing is let in
+        return None
     raise ValueError(f"no resource policy known for {arn}")
+
+
+def _resource_policy(arn: str, found: Any) -> str | dict | None:
+    """The resource-based policy of a queue, topic or function that is there; None when it has none."""
+    if ":lambda:" not in arn:
+        return found.policy
+    region, account, name = _arn_parts(arn)
+    try:
+        return json.loads(json.loads(lambda_backend(account, region).get_policy(name))["Policy"])
+    except Exception:
+        return None  # a function without a policy
 
 
 _ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction"}
@@ -229,7 +240,10 @@ def admitted(source: str, principal: str, source_arn: str, source_account: str, 
     action = _ACTIONS[target_arn.split(":")[2]]
     request = Request(action, target_arn, {"Service": principal},
                       {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account})
-    policy = resource_policy(target_arn)
+    found = _found(target_arn)
+    if found is None:
+        return False  # a destination that is gone gets nothing, and AWS has nothing to say about it
+    policy = _resource_policy(target_arn, found)
     decision = decide([policy] if policy else [], request)
     if not decision.allowed and report:
         print(f"[local cloud, as on AWS] {source} did not deliver to {target_arn}: its resource-based policy does "

@@ -11,7 +11,8 @@ dead-letter queue (moto's ReceiveMessage does that move, as SQS does).
 We switch off moto's dispatch inside SendMessage and run one poller thread that
 serves every enabled SQS mapping whose function is not throttled to zero in turn, in the order of their queue ARNs. The
 in-process runtime runs one handler at a time, so taking turns is how two
-mappings' concurrent pollers look here.
+mappings' concurrent pollers look here; within a turn, the batches AWS would run at once are delivered last
+received first (poll_once), so completion order is not arrival order here either.
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ PATCHED_METHOD = "add_message"
 EXPECTED_PARAMETERS = ["self", "message"]
 # How long the poller sleeps after a round in which no queue had a visible message.
 IDLE_SLEEP_SECONDS = 0.05
+# Lambda's SQS pollers start by reading and invoking up to five batches at once (Lambda Developer Guide, scaling of
+# SQS event source mappings: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
+INITIAL_CONCURRENT_BATCHES = 5
 
 _original_add_message = getattr(Queue, PATCHED_METHOD, None)
 
@@ -115,18 +119,23 @@ def _failed_ids(mapping: EventSourceMapping, payload: Any) -> set[str] | None:
         return None  # an unreadable report fails the whole batch, as on AWS
 
 
-def poll_once(mapping: EventSourceMapping) -> bool:
-    """Receive one batch for the mapping and deliver it; True if there was one."""
-    queue = _queue(mapping)
-    if queue is None:
-        return False
+def _concurrent_batches(mapping: EventSourceMapping) -> int:
+    """How many batches Lambda's pollers run at once for the mapping: five to start with, fewer when the mapping's
+    MaximumConcurrency or the function's reserved concurrency is lower; one for a FIFO queue, whose order
+    Lambda keeps (within a message group: the labs' FIFO queues send one group)."""
+    if mapping.event_source_arn.endswith(".fifo"):
+        return 1
+    limits = [INITIAL_CONCURRENT_BATCHES, (mapping.scaling_config or {}).get("MaximumConcurrency"),
+              _function(mapping).reserved_concurrency]
+    return min(int(limit) for limit in limits if limit is not None)
+
+
+def _deliver(mapping: EventSourceMapping, queue: Queue, messages: list[Message]) -> None:
+    """Invoke the function with one batch; delete what it handled, leave what failed to reappear."""
     backend = sqs_backends[mapping.account_id][mapping.region]
-    messages = backend.receive_message(queue.name, mapping.batch_size or 10, 0, queue.visibility_timeout, ["All"])
-    if not messages:
-        return False
-    function = _function(mapping)
     response_headers: dict[str, Any] = {}
-    payload = function.invoke(json.dumps({"Records": [_record(m, mapping) for m in messages]}), {}, response_headers)
+    payload = _function(mapping).invoke(json.dumps({"Records": [_record(m, mapping) for m in messages]}), {},
+                                        response_headers)
     if "x-amz-function-error" in response_headers:
         failed = {m.id for m in messages}
     else:
@@ -134,7 +143,27 @@ def poll_once(mapping: EventSourceMapping) -> bool:
     for message in messages:
         if message.id not in failed:
             backend.delete_message(queue.name, message.receipt_handle)
-    return True
+
+
+def poll_once(mapping: EventSourceMapping) -> bool:
+    """Receive the batches the mapping's pollers would run at once and deliver them; True if there was one.
+
+    On AWS those batches run concurrently and finish in no particular order. Here they run one after another,
+    the last received first, so that code relying on arrival order fails here as it may there.
+    """
+    queue = _queue(mapping)
+    if queue is None:
+        return False
+    backend = sqs_backends[mapping.account_id][mapping.region]
+    batches = []
+    for _ in range(_concurrent_batches(mapping)):
+        messages = backend.receive_message(queue.name, mapping.batch_size or 10, 0, queue.visibility_timeout, ["All"])
+        if not messages:
+            break
+        batches.append(messages)
+    for messages in reversed(batches):
+        _deliver(mapping, queue, messages)
+    return bool(batches)
 
 
 class Poller:

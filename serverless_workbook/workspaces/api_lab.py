@@ -21,7 +21,7 @@ from botocore.client import BaseClient
 
 from serverless_workbook.cloud import stacks
 from serverless_workbook.course import restart_hints
-from serverless_workbook.workspaces import catalogue
+from serverless_workbook.workspaces import catalogue, pipeline_run
 from serverless_workbook.workspaces import register_saving_magics
 from serverless_workbook.course.lab_format import STUB, NotSaved, top_level_functions, without_markers
 from serverless_workbook.localcloud.cloudformation import physical_ids
@@ -155,6 +155,24 @@ def seed_video(target: Any, pipeline: dict[str, str], video_id: str, renditions:
     target.resource("dynamodb").Table(pipeline["VideosTableName"]).put_item(Item={
         "id": video_id, "status": "COMPLETE", "sourceBucket": pipeline["UploadBucketName"],
         "sourceKey": f"{video_id}.mp4", "expectedRenditions": len(renditions), "renditions": described})
+
+
+def seed_upload(target: Any, pipeline: dict[str, str], video_id: str, body: bytes) -> None:
+    """The upload a seeded video's item points at, put before the item is seeded.
+
+    The bucket's trigger starts the pipeline for every upload, and switching it off around the upload would not
+    help: S3 applies a changed trigger only after a delay. So the pipeline is let finish with the upload (a file
+    that is no video ends as an ERROR item) before seed_video writes the item it must not overwrite. When the
+    trigger is not in effect yet, nothing is recorded, and nothing will be.
+    """
+    target.client("s3").put_object(Bucket=pipeline["UploadBucketName"], Key=f"{video_id}.mp4", Body=body)
+    try:
+        pipeline_run.wait_for_item(target, pipeline["VideosTableName"], video_id,
+                                   lambda item: item.get("status") in pipeline_run.FINAL_ITEM_STATES,
+                                   timeout=None if target.is_local else pipeline_run.TRIGGER_RETRY_S)
+    except TimeoutError as error:
+        if pipeline_run.NO_ITEM not in str(error):
+            raise
 
 
 def unseed_video(target: Any, pipeline: dict[str, str], video_id: str) -> None:

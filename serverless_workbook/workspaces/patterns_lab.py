@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
-from serverless_workbook.cloud import stacks
+from serverless_workbook.cloud import function_logs, stacks
 from serverless_workbook.common import waiting
 from serverless_workbook.workspaces import register_saving_magics
 from serverless_workbook.course.lab_format import STUB, NotSaved, top_level_functions, without_markers
@@ -32,8 +32,6 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "fan-out": ("ConsumerCodeKey", "upload_consumer"),
     "compute-as-glue": ("GlueCodeKey", "owner_stats"),
 }
-# How long a function's log must stay unchanged on AWS before a check reads it as complete.
-LOG_SETTLE_SECONDS = 5
 # Handler folders whose `handler` a learner's cell may replace.
 PARTS = ("video_commands", "owner_stats")
 
@@ -73,26 +71,11 @@ def queue_counts(target: Any, url: str) -> tuple[int, int]:
 
 
 def printed(target: Any, function: str) -> list[dict[str, Any]]:
-    """The JSON lines a function printed, in the order of key and receive count (log streams interleave).
-
-    CloudWatch Logs shows a line some seconds after the function wrote it: on AWS, read until two
-    reads a few seconds apart agree.
-    """
-    def read() -> list[dict[str, Any]]:
-        events = target.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
-        lines = [json.loads(line) for e in events for line in e["message"].splitlines() if line.startswith("{")]
-        return sorted(lines, key=lambda line: (line["key"], line["attempt"]))
-
-    if target.is_local:
-        return read()
-    reads: list[list[dict[str, Any]]] = []
-
-    def unchanged(lines: list[dict[str, Any]]) -> bool:
-        reads.append(lines)
-        return len(reads) > 1 and reads[-2] == lines
-
-    return waiting.until(read, f"the log of {function} to stop changing", ready=unchanged,
-                         interval=LOG_SETTLE_SECONDS)
+    """The JSON lines a function printed, in the order of key and receive count (log streams interleave), read
+    once its log has settled."""
+    lines = [json.loads(line) for event in function_logs.events(target, function)
+             for line in event["message"].splitlines() if line.startswith("{")]
+    return sorted(lines, key=lambda line: (line["key"], line["attempt"]))
 
 
 def _listed(value: Any) -> list[Any]:

@@ -146,7 +146,7 @@ def lint(template: dict[str, Any]) -> list[str]:
     return [f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW"]
 
 
-def s3_event(target: Any, bucket: str, key: str, body: bytes, *, timeout: float = 10) -> dict[str, Any]:
+def s3_event(target: Any, bucket: str, key: str, body: bytes, *, timeout: float | None = None) -> dict[str, Any]:
     """Put an object and return the real S3 event record it caused (via a temporary queue)."""
     sqs, s3 = target.client("sqs"), target.client("s3")
     queue_url = sqs.create_queue(QueueName=f"lab-capture-{int(time.time() * 1000)}")["QueueUrl"]
@@ -159,9 +159,10 @@ def s3_event(target: Any, bucket: str, key: str, body: bytes, *, timeout: float 
     try:
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
             "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
-        s3.put_object(Bucket=bucket, Key=key, Body=body)
 
         def event() -> dict[str, Any] | None:
+            # Put again until an event comes: S3 applies a new notification configuration after a delay.
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
             # A long poll: it waits up to a second for a message itself.
             for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
                                                WaitTimeSeconds=1).get("Messages", []):
@@ -170,7 +171,8 @@ def s3_event(target: Any, bucket: str, key: str, body: bytes, *, timeout: float 
                     return found
             return None
 
-        return waiting.until(event, f"the S3 event of s3://{bucket}/{key}", timeout=timeout, interval=0)
+        return waiting.until(event, f"the S3 event of s3://{bucket}/{key}", interval=0,
+                             timeout=timeout or (30 if target.is_local else 600))
     finally:
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
         sqs.delete_queue(QueueUrl=queue_url)

@@ -23,7 +23,7 @@ from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
-from serverless_workbook.cloud import stacks
+from serverless_workbook.cloud import function_logs, stacks
 from serverless_workbook.common import waiting
 from serverless_workbook.models import costs
 from serverless_workbook.models.timeline import Span
@@ -35,8 +35,12 @@ BOOK_RENDITIONS = {
     "-480p": (640, 480, 1_500_000),
 }
 FINAL_ITEM_STATES = ("COMPLETE", "ERROR")
+NO_ITEM = "no item with that id"  # what a wait for an item that never appeared says it found
 # How long the local cloud must stay idle before a wait for an item gives up.
 IDLE_GRACE_S = 2
+# How long an upload may start nothing on a real account before it is uploaded again, and for how long in all
+# (S3's documented delay before a new trigger takes effect is about five minutes).
+TRIGGER_RETRY_S, TRIGGER_WAIT_S = 60, 420
 
 
 def video_id(key: str) -> str:
@@ -79,7 +83,9 @@ def wait_for_item(target: Any, table_name: str, item_id: str, ready: Callable[[d
                              timeout=timeout, interval=_poll_seconds(target), hopeless=hopeless)
     except waiting.WaitTimedOut as waited:
         item = waited.last
-        found = "no item with that id" if item is None else f"status {item.get('status')!r}, fields {sorted(item)}"
+        found = (f"{NO_ITEM} (an upload right after the deploy may start nothing: S3 applies a new trigger after a "
+                 "delay, and until_recorded uploads again while nothing was recorded)" if item is None
+                 else f"status {item.get('status')!r}, fields {sorted(item)}")
         raise TimeoutError(f"the videos item {item_id!r} was not ready {waited.why}; found {found}. transcode-video "
                            "puts it (with jobId) for the upload's decoded basename, extract-metadata completes it"
                            ) from None
@@ -117,12 +123,30 @@ def _needs_stack(function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def until_recorded(target: Any, outputs: dict[str, str], video_id: str, upload: Callable[[], Any]) -> dict[str, Any]:
+    """upload(), then the video's item once transcode-video recorded its job.
+
+    S3 applies a bucket's new trigger only after a while ("usually about five minutes", the S3 guide says), so an
+    upload right after the deploy may start nothing: while nothing was recorded, upload() is called again (the
+    same key: S3 replaces the object), for up to TRIGGER_WAIT_S on a real account.
+    """
+    deadline = time.monotonic() + (30 if target.is_local else TRIGGER_WAIT_S)
+    while True:
+        upload()
+        try:
+            return wait_for_item(target, outputs["VideosTableName"], video_id, lambda i: "jobId" in i,
+                                 timeout=None if target.is_local else TRIGGER_RETRY_S)
+        except TimeoutError as error:
+            if NO_ITEM not in str(error) or time.monotonic() >= deadline:
+                raise
+
+
 @_needs_stack
 def upload_and_wait(target: Any, outputs: dict[str, str], clip: str | Path, key: str) -> dict[str, Any]:
     """Upload a clip, follow its MediaConvert job, and return its videos item once it is final."""
-    target.client("s3").upload_file(str(clip), outputs["UploadBucketName"], key)
     item_id = video_id(key)
-    item = wait_for_item(target, outputs["VideosTableName"], item_id, lambda i: "jobId" in i)
+    item = until_recorded(target, outputs, item_id,
+                          lambda: target.client("s3").upload_file(str(clip), outputs["UploadBucketName"], key))
     watch_job(target, item["jobId"], item_id)
     return wait_for_item(target, outputs["VideosTableName"], item_id, lambda i: i["status"] in FINAL_ITEM_STATES)
 
@@ -146,22 +170,16 @@ _REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: ([\d.]+) ms")
 
 
 def lambda_spans(target: Any, function_name: str) -> list[Span]:
-    """One span per invocation, from the REPORT lines of the function's log group.
+    """One span per invocation, from the REPORT lines of the function's log group (read once it has settled).
 
     A REPORT line is written when the invocation ends and carries its duration.
     """
-    logs = target.client("logs")
-    group = f"/aws/lambda/{function_name}"
     spans = []
-    for page in logs.get_paginator("describe_log_streams").paginate(logGroupName=group):
-        for stream in page["logStreams"]:
-            events = logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"],
-                                         startFromHead=True)["events"]
-            for event in events:
-                report = _REPORT.match(event["message"])
-                if report:
-                    end = event["timestamp"] / 1000
-                    spans.append(Span(function_name, end - float(report.group(1)) / 1000, end))
+    for event in function_logs.events(target, function_name):
+        report = _REPORT.match(event["message"])
+        if report:
+            end = event["timestamp"] / 1000
+            spans.append(Span(function_name, end - float(report.group(1)) / 1000, end))
     return sorted(spans, key=lambda s: s.start)
 
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from serverless_workbook.cloud import resources, stack_updates, stacks, trial_functions
+from serverless_workbook.cloud import function_logs, resources, stack_updates, stacks, trial_functions
 from serverless_workbook.common import media
 from serverless_workbook.workspaces import pipeline_lab
 from serverless_workbook.localcloud import cloudformation_changes
@@ -49,11 +49,7 @@ def data(target, outputs):
 
 
 def logged(target, function_name):
-    logs = target.client("logs")
-    group = f"/aws/lambda/{function_name}"
-    return "\n".join(e["message"]
-                     for s in logs.describe_log_streams(logGroupName=group)["logStreams"]
-                     for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"])["events"])
+    return "\n".join(e["message"] for e in function_logs.events(target, function_name))
 
 
 def write_template(work, text, name):

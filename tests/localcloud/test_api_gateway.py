@@ -10,7 +10,7 @@ import sys
 import pytest
 import requests
 
-from serverless_workbook.cloud import stacks
+from serverless_workbook.cloud import stacks, trial_functions
 from serverless_workbook.localcloud.apigateway import LocalApi
 from serverless_workbook.cloud.target import connect
 
@@ -41,8 +41,8 @@ def endpoint(tmp_path_factory):
     target = connect("local")
     try:
         role = target.client("iam").create_role(RoleName="echo", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        arn = target.client("lambda").create_function(
-            FunctionName="echo", Runtime="python3.12", Handler="app.handler", Role=role,
+        arn = trial_functions.create_function(
+            target.client("lambda"), FunctionName="echo", Runtime="python3.12", Handler="app.handler", Role=role,
             Code={"ZipFile": stacks.zip_folder(code)})["FunctionArn"]
         apigateway = target.client("apigateway")
         api_id = apigateway.create_rest_api(name="echo")["id"]

@@ -1,9 +1,12 @@
 """The CloudFormation gap filler: what moto drops from a template is applied, and torn down."""
 import json
+import time
+
 import pytest
 
 from serverless_workbook.cloud import stacks
 from serverless_workbook.common.templates import load_template
+from serverless_workbook.localcloud import delays
 from serverless_workbook.localcloud.cloudformation import physical_ids
 from serverless_workbook.cloud.target import connect
 
@@ -88,6 +91,7 @@ def test_bucket_notification_configuration_is_applied_and_delivers(deployed):
     assert config["TopicArn"] == resource(deployed, "News")
     rules = config["Filter"]["Key"]["FilterRules"]
     assert [(r["Name"].lower(), r["Value"]) for r in rules] == [("suffix", ".txt")]
+    time.sleep(delays.NOTIFICATION_CONFIGURATION.seconds())  # S3 applies a new configuration after a delay
     s3.put_object(Bucket=bucket, Key="hello world.txt", Body=b"hi")
     s3.put_object(Bucket=bucket, Key="ignored.bin", Body=b"hi")
     sqs = deployed.client("sqs")

@@ -5,12 +5,14 @@ import json
 import os
 import sys
 import threading
+import time
 import zipfile
 
 import pytest
 
+from serverless_workbook.cloud import function_logs, trial_functions
 from serverless_workbook.common import media, process_environment
-from serverless_workbook.localcloud import lambda_runtime, sqs_poller
+from serverless_workbook.localcloud import delays, lambda_runtime, sqs_poller
 
 HANDLER = '''
 import json, logging, os, time
@@ -45,8 +47,8 @@ def zipped(source: str) -> bytes:
 @pytest.fixture(scope="module")
 def function(target):
     role = target.client("iam").create_role(RoleName="runner-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    target.client("lambda").create_function(
-        FunctionName="runner-test", Runtime="python3.12", Role=role, Handler="app.handler",
+    trial_functions.create_function(
+        target.client("lambda"), FunctionName="runner-test", Runtime="python3.12", Role=role, Handler="app.handler",
         Code={"ZipFile": zipped(HANDLER)}, Timeout=2, MemorySize=256,
         Environment={"Variables": {"GREETING": "hello from the function"}},
     )
@@ -59,13 +61,7 @@ def invoke(target, function, event):
 
 
 def log_messages(target, function):
-    logs = target.client("logs")
-    group = f"/aws/lambda/{function}"
-    return [
-        event["message"]
-        for stream in logs.describe_log_streams(logGroupName=group)["logStreams"]
-        for event in logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])["events"]
-    ]
+    return [event["message"] for event in function_logs.events(target, function)]
 
 
 def test_self_test_passes_on_the_pinned_moto():
@@ -168,6 +164,7 @@ def test_an_s3_notification_runs_the_handler_with_an_encoded_key(target, functio
         NotificationConfiguration={"LambdaFunctionConfigurations": [
             {"LambdaFunctionArn": function_arn, "Events": ["s3:ObjectCreated:*"]}]},
     )
+    time.sleep(delays.NOTIFICATION_CONFIGURATION.seconds())  # S3 applies a new configuration after a delay
     s3.put_object(Bucket="runner-test-bucket", Key="dir/a b.txt", Body=b"x")
     # S3 URL-encodes keys in events, slash included.
     assert any('"key": "dir%2Fa+b.txt"' in m for m in log_messages(target, function))
@@ -175,8 +172,8 @@ def test_an_s3_notification_runs_the_handler_with_an_encoded_key(target, functio
 
 def test_a_result_that_is_not_json_is_a_marshal_error(target):
     role = target.client("iam").create_role(RoleName="marshal-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    target.client("lambda").create_function(
-        FunctionName="marshal-test", Runtime="python3.12", Role=role, Handler="app.handler",
+    trial_functions.create_function(
+        target.client("lambda"), FunctionName="marshal-test", Runtime="python3.12", Role=role, Handler="app.handler",
         Code={"ZipFile": zipped("def handler(event, context):\n    return {1, 2}\n")},
     )
     response, payload = invoke(target, "marshal-test", {})

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from serverless_workbook.cloud import trial_functions
 from serverless_workbook.cloud.target import TargetError, connect
 from test_localcloud_lambda import zipped
 
@@ -30,8 +31,8 @@ def handler(event, context):
 
 def create_function(target, name, greeting, timeout=10, memory=128):
     role = target.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    target.client("lambda").create_function(
-        FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+    trial_functions.create_function(
+        target.client("lambda"), FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
         Code={"ZipFile": zipped(HANDLER)}, Timeout=timeout, MemorySize=memory,
         Environment={"Variables": {"GREETING": greeting}},
     )

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from serverless_workbook.cloud import function_logs, trial_functions
 from serverless_workbook.localcloud import sqs_poller
 from test_localcloud_lambda import zipped
 
@@ -23,11 +24,7 @@ def handler(event, context):
 
 
 def attempts(target, function):
-    logs = target.client("logs")
-    try:
-        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
-    except logs.exceptions.ResourceNotFoundException:
-        return []  # never invoked
+    events = function_logs.events(target, function)
     lines = [line.split()[1:] for e in events for line in e["message"].splitlines() if line.startswith("ATTEMPT")]
     return sorted(lines)
 
@@ -51,7 +48,7 @@ def mapped_function(target, name, queue_arn, **mapping):
         {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
          "Resource": queue_arn}]}))
     lambda_ = target.client("lambda")
-    lambda_.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+    trial_functions.create_function(lambda_, FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
                             Code={"ZipFile": zipped(HANDLER)}, Timeout=1)
     lambda_.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=name, **mapping)
 

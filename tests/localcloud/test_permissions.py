@@ -2,13 +2,15 @@
 service deliver, a bucket notification S3 may not deliver to. Each test takes one permission away and sees the
 failure AWS would give; the same deploy with it in place works (tests/templates/test_pipeline_e2e.py)."""
 import json
+import time
 
 import pytest
 
-from serverless_workbook.cloud import stacks
+from serverless_workbook.cloud import function_logs, stacks, trial_functions
 from serverless_workbook.common import media
 from serverless_workbook.common.registry import ROOT
 from serverless_workbook.common.templates import load_template, write_template
+from serverless_workbook.localcloud import delays
 from serverless_workbook.localcloud.policy_evaluation import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Request, decide
 
 PIPELINE = ROOT / "templates" / "video-pipeline.yaml"
@@ -78,14 +80,14 @@ def _deploy(target, tmp_path, name, template):
 
 def _upload(target, outputs, tmp_path, key="uploads/clip.mp4"):
     clip = media.generate_clip(tmp_path / "clip.mp4", seconds=1, width=320, height=240, fps=10)
+    # What these tests look at happens once S3 applies the stack's trigger, a delay after the deploy.
+    time.sleep(delays.NOTIFICATION_CONFIGURATION.seconds())
     target.client("s3").upload_file(str(clip), outputs["UploadBucketName"], key)
     target.wait_for_jobs()
 
 
 def _logs(target, function):
-    logs = target.client("logs")
-    events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
-    return "".join(event["message"] for event in events)
+    return "".join(event["message"] for event in function_logs.events(target, function))
 
 
 def test_a_role_without_put_item_stops_the_pipeline_with_access_denied(target, tmp_path):
@@ -169,7 +171,7 @@ def test_an_sqs_event_source_needs_a_role_that_may_read_the_queue(target, tmp_pa
     iam.put_role_policy(RoleName="perm-worker", PolicyName="read", PolicyDocument=json.dumps(_policy(
         {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:GetQueueAttributes"], "Resource": queue_arn})))
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return None\n")
-    awslambda.create_function(FunctionName="perm-worker", Runtime="python3.12", Role=role, Handler="app.handler",
+    trial_functions.create_function(awslambda, FunctionName="perm-worker", Runtime="python3.12", Role=role, Handler="app.handler",
                               Code={"ZipFile": stacks.zip_folder(tmp_path)})
     with pytest.raises(awslambda.exceptions.InvalidParameterValueException,
                        match="does not have permissions to call DeleteMessage on SQS"):

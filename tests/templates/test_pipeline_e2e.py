@@ -8,9 +8,10 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from serverless_workbook.cloud import stacks
+from serverless_workbook.cloud import function_logs, stacks
 from serverless_workbook.common import media
 from serverless_workbook.common.registry import ROOT
+from serverless_workbook.workspaces import pipeline_run
 
 STACK = "video-e2e"
 VIDEO_KEY = "uploads/My clip (1) é.mp4"
@@ -32,8 +33,10 @@ def pipeline(each_local_target, tmp_path_factory):
     )
     work = tmp_path_factory.mktemp(target.name)
     clip = media.generate_clip(work / "clip.mp4", seconds=5, width=320, height=240, fps=10)
+    # The first upload waits for S3 to apply the new trigger (uploading again while nothing happened); the others
+    # then find it in effect.
+    pipeline_run.upload_and_wait(target, outputs, clip, VIDEO_KEY)
     s3 = target.client("s3")
-    s3.upload_file(str(clip), outputs["UploadBucketName"], VIDEO_KEY)
     silent = media.generate_clip(work / "silent.mp4", seconds=1, width=320, height=240, fps=10, audio=False)
     s3.upload_file(str(silent), outputs["UploadBucketName"], SILENT_KEY)
     s3.put_object(Bucket=outputs["UploadBucketName"], Key=TEXT_KEY, Body=b"a text file, named like a video\n")
@@ -114,15 +117,9 @@ def test_the_notification_queue_received_every_rendition(pipeline):
 
 def test_both_functions_wrote_their_logs(pipeline):
     target, outputs, _ = pipeline
-    logs = target.client("logs")
 
     def messages(function):
-        group = f"/aws/lambda/{function}"
-        return "\n".join(
-            e["message"]
-            for s in logs.describe_log_streams(logGroupName=group)["logStreams"]
-            for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"])["events"]
-        )
+        return "\n".join(e["message"] for e in function_logs.events(target, function))
 
     assert "Submitted MediaConvert job" in messages(outputs["TranscodeFunctionName"])
     assert f"Recorded {VIDEO_ID}/{VIDEO_ID}-1080p.mp4" in messages(outputs["ExtractFunctionName"])

@@ -2,6 +2,7 @@
 import pytest
 
 from serverless_workbook.course.lab_format import stub_line
+from serverless_workbook.cloud import function_logs
 from serverless_workbook.workspaces import patterns_lab
 from serverless_workbook.course.lab_format import NotSaved
 
@@ -64,8 +65,8 @@ def test_on_aws_printed_reads_the_log_until_two_reads_agree(monkeypatch, stubbed
     logs = stubbed_account.stub("logs")
     # The log grows between the first two reads; the third finds what the second found (in another order).
     for messages in ([b], [b, a], [a, b]):
-        logs.add_response("filter_log_events", {"events": [{"message": message} for message in messages]},
+        logs.add_response("filter_log_events", {"events": [{"message": message, "timestamp": 1} for message in messages]},
                           {"logGroupName": "/aws/lambda/worker"})
-    monkeypatch.setattr(patterns_lab, "LOG_SETTLE_SECONDS", 0)
+    monkeypatch.setattr(function_logs, "AWS_SETTLE_SECONDS", 0)
     assert patterns_lab.printed(stubbed_account, "worker") == [{"key": "a", "attempt": 1}, {"key": "b", "attempt": 1}]
     logs.assert_no_pending_responses()

@@ -7,6 +7,7 @@
     artifacts        Lambda code packages and the bucket they are uploaded to
     trial_functions  throwaway functions that run one handler folder for a check
     executions       Step Functions executions: run one, read its history as timeline spans and timings
+    function_logs    a function's CloudWatch Logs, read until they settle (lines show up seconds late)
     ffmpeg_layer     the ffmpeg Lambda layer for a real account
     cleanup          find and delete everything the workbook tagged (python -m serverless_workbook.cloud.cleanup)
 
@@ -14,7 +15,7 @@ May import: models, localcloud and common (below it), never workspaces or course
 """
 # The modules other packages, notebooks and commands may use.
 __all__ = [
-    "artifacts", "cleanup", "executions", "ffmpeg_layer", "resources", "stack_updates", "stacks", "target",
-    "trial_functions",
+    "artifacts", "cleanup", "executions", "ffmpeg_layer", "function_logs", "resources", "stack_updates", "stacks",
+    "target", "trial_functions",
 ]
 

@@ -63,7 +63,7 @@ class JobStore:
         self.pending: queue.Queue[tuple[str, str | None, str]] = queue.Queue()
         self.idle = threading.Event()
         self.idle.set()
-        self._clients: dict[tuple[str, str | None, str], Any] = {}
+        self._clients: dict[tuple[str, str | None, str, str | None], Any] = {}
         threading.Thread(target=self._work, name="mediaconvert-worker", daemon=True).start()
 
     def submit(self, job: dict[str, Any], endpoint_url: str | None, region: str) -> None:
@@ -83,11 +83,16 @@ class JobStore:
             self.cancelled.clear()
             self._clients.clear()
 
-    def client(self, service: str, endpoint_url: str | None, region: str) -> Any:
-        """Clients are reused across jobs: creating one costs ~0.1 s, longer than the uploads."""
-        key = (service, endpoint_url, region)
+    def client(self, service: str, endpoint_url: str | None, region: str, role_arn: str | None = None) -> Any:
+        """A client, as `role_arn` when given. Clients are reused across jobs: creating one costs ~0.1 s, longer
+        than the uploads."""
+        key = (service, endpoint_url, region, role_arn)
         if key not in self._clients:
-            self._clients[key] = boto3.session.Session(region_name=region).client(service, endpoint_url=endpoint_url)
+            credentials = permissions.role_credentials(role_arn, "mediaconvert-job", region) if role_arn else {}
+            self._clients[key] = boto3.session.Session(
+                region_name=region, aws_access_key_id=credentials.get("AWS_ACCESS_KEY_ID"),
+                aws_secret_access_key=credentials.get("AWS_SECRET_ACCESS_KEY"),
+                aws_session_token=credentials.get("AWS_SESSION_TOKEN")).client(service, endpoint_url=endpoint_url)
         return self._clients[key]
 
     def _work(self) -> None:
@@ -111,7 +116,9 @@ class JobRun:
 
     def __init__(self, store: JobStore, job: dict[str, Any], endpoint_url: str | None, region: str) -> None:
         self.store, self.job = store, job
-        self.s3 = store.client("s3", endpoint_url, region)
+        # The job reads its input and writes its outputs as its role, as MediaConvert does: a role that may not
+        # read the upload or write the renditions fails the job.
+        self.s3 = store.client("s3", endpoint_url, region, job["Role"])
         self.events = store.client("events", endpoint_url, region)
 
     def execute(self) -> None:

@@ -69,11 +69,15 @@ LEDGER = (
               "iam:PassRole of the job's role to MediaConvert", REPRODUCED, "CreateJob answers AccessDeniedException "
               "with AWS's message", "https://docs.aws.amazon.com/mediaconvert/latest/ug/iam-role.html",
               "tests/localcloud/test_permissions.py::test_a_role_that_may_not_pass_the_job_role_cannot_submit_a_job"),
-    Behaviour("A MediaConvert job reads its input and writes its outputs as the job's role", MISSING,
-              "the job's S3 reads and writes are not checked",
-              "https://docs.aws.amazon.com/mediaconvert/latest/ug/iam-role.html"),
-    Behaviour("A state machine's role must allow each Lambda function it invokes", MISSING,
-              "Step Functions invokes any function", "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html"),
+    Behaviour("A MediaConvert job reads its input and writes its outputs as the job's role", REPRODUCED,
+              "the job's S3 reads and writes are made as its role and checked; a refused one fails the job",
+              "https://docs.aws.amazon.com/mediaconvert/latest/ug/iam-role.html",
+              "tests/localcloud/test_localcloud_mediaconvert.py::test_a_job_whose_role_may_not_read_the_input_fails"),
+    Behaviour("A state machine's role must allow each Lambda function it invokes", REPRODUCED,
+              "each call a state makes (a Lambda task, a service integration) runs as the state machine's role and "
+              "is checked against its policies; a refusal fails the state with AWS's AccessDenied message",
+              "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html",
+              "tests/localcloud/test_permissions.py::test_a_state_machine_invokes_only_the_functions_its_role_allows"),
     Behaviour("API Gateway invokes a function only if the function's policy lets apigateway.amazonaws.com in, "
               "for that API's method", REPRODUCED, "the local API answers 500 Internal server error and says why on "
               "stderr", "https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html",

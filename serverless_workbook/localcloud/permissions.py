@@ -173,6 +173,11 @@ def _resources(service: str, response: Any, region: str, account_id: str) -> lis
     return ["*"]
 
 
+# Where an operation's IAM action is not named after it (Service Authorization Reference, Lambda:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html).
+_IAM_ACTIONS = {"lambda:Invoke": "lambda:InvokeFunction"}
+
+
 def _refuse(service: str, message: str, bucket: str | None) -> None:
     if service == "s3":
         raise BucketAccessDeniedError(bucket=bucket) if bucket else S3AccessDeniedError()
@@ -190,6 +195,7 @@ def _authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
     scope = re.search(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/", authorization)
     region, service = scope.groups() if scope else (self.region, "s3")
     action = f"{service}:{self._get_action()}"
+    action = _IAM_ACTIONS.get(action, action)
     for resource in [resource] if resource != "*" else _resources(service, self, region, session.account_id):
         refused = refusal(key, action, resource)
         if refused:

@@ -11,6 +11,11 @@ name is named "None", so the second one fails with ExecutionAlreadyExists;
 AWS names it with a UUID. A state that fails is recorded in the execution's
 history, as on AWS; moto's interpreter also logs it as an error of the process
 (with request ids and temporary paths), which we silence while installed.
+
+The interpreter calls Lambda and the other services with made-up credentials, so a state machine could call
+anything. AWS makes those calls as the state machine's role (or the role a state's Credentials names): here
+they are made with credentials of a session of that role, and checked against its policies like a function's
+(permissions), so a role that may not invoke a function stops the execution with AccessDenied, as on AWS.
 """
 from __future__ import annotations
 
@@ -18,8 +23,12 @@ import json
 import logging
 import os
 import re
+import sys
+import threading
 import uuid
 from typing import Any
+
+import boto3
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -27,12 +36,42 @@ from moto.cloudformation import parsing
 from moto.core.config import default_user_config
 from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.parser.asl.component import eval_component
+from moto.stepfunctions.parser.asl.utils import boto_client
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import get_backend
 from moto.stepfunctions.utils import cfn_to_api_tags
 
+from serverless_workbook.localcloud import permissions
+
 _patches: list[Any] = []
 _original_start_execution = StepFunctionsParserBackend.start_execution
+_original_client = boto_client.boto_client_for
+_role_clients: dict[tuple[str, str, str], Any] = {}  # (region, service, role ARN) -> a client with its credentials
+_lock = threading.Lock()
+
+
+def _client_as_role(region: str, service: str, state_credentials: Any = None) -> Any:
+    """The interpreter's client for a state's call, with credentials of the role the state runs as."""
+    role_arn = getattr(state_credentials, "role_arn", None)
+    if not role_arn:
+        return _original_client(region, service, state_credentials)
+    with _lock:
+        key = (region, service, role_arn)
+        if key not in _role_clients:
+            made = _original_client(region, service, state_credentials)  # its endpoint and configuration
+            credentials = permissions.role_credentials(role_arn, "states-execution", region)
+            _role_clients[key] = boto3.client(
+                service, region_name=region, endpoint_url=made.meta.endpoint_url, config=made.meta.config,
+                aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=credentials["AWS_SESSION_TOKEN"])
+        return _role_clients[key]
+
+
+def _interpreter_modules() -> list[Any]:
+    """The interpreter's modules that took moto's client factory by name."""
+    return [module for name, module in list(sys.modules.items())
+            if name.startswith("moto.stepfunctions.parser") and getattr(module, "boto_client_for", None) is _original_client]
 
 
 def _start_named_execution(self: StepFunctionsParserBackend, state_machine_arn: str, name: str | None = None,
@@ -90,6 +129,7 @@ def install(endpoint_url: str | None = None) -> None:
     patches = [mock.patch.dict(default_user_config, {"stepfunctions": settings}),
                mock.patch.object(StepFunctionsParserBackend, "start_execution", _start_named_execution),
                mock.patch.object(logging.getLogger(eval_component.__name__), "disabled", True)]
+    patches += [mock.patch.object(module, "boto_client_for", _client_as_role) for module in _interpreter_modules()]
     if endpoint_url:
         patches.append(mock.patch.dict(os.environ, {"MOTO_PORT": str(urlsplit(endpoint_url).port)}))
     for patch in patches:
@@ -101,3 +141,5 @@ def install(endpoint_url: str | None = None) -> None:
 def uninstall() -> None:
     while _patches:
         _patches.pop().stop()
+    with _lock:
+        _role_clients.clear()

@@ -33,6 +33,10 @@ DELETIONS = frozenset({
     "DeleteEventBus", "DeleteLayerVersion", "DeleteBucket",
 })
 
+# The services whose tagged resources the labs create and delete. SSM is not one: listing its resources means
+# reading the thousands of public parameters the local cloud holds, on every deleting call.
+SERVICES = frozenset({"cloudformation", "dynamodb", "events", "lambda", "logs", "s3", "sns", "sqs", "states"})
+
 _original = {"call": BaseResponse.call_action, "s3": S3Response.delete_bucket,
              "listing": ResourceGroupsTaggingAPIBackend._get_resources_generator}
 # (account, region) -> ARN -> (the resource as it was last listed, the monotonic time it stops being listed)
@@ -42,7 +46,7 @@ _lock = threading.Lock()
 
 def _tagged(account: str, region: str) -> dict[str, TaggedResource]:
     return {resource.arn: resource for backend in iter_taggable_backends(account, region)
-            for resource in backend.iter_tagged_resources() if resource.tags}
+            if backend.SERVICE_NAMESPACE in SERVICES for resource in backend.iter_tagged_resources() if resource.tags}
 
 
 def _deleting(response: BaseResponse, call: Any) -> Any:

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from serverless_workbook.cloud import function_logs, stacks
 from serverless_workbook.common import waiting
+from serverless_workbook.localcloud import delays
 from serverless_workbook.models import costs
 from serverless_workbook.models.timeline import Span
 
@@ -127,17 +128,22 @@ def until_recorded(target: Any, outputs: dict[str, str], video_id: str, upload: 
     """upload(), then the video's item once transcode-video recorded its job.
 
     S3 applies a bucket's new trigger only after a while ("usually about five minutes", the S3 guide says), so an
-    upload right after the deploy may start nothing: while nothing was recorded, upload() is called again (the
-    same key: S3 replaces the object), for up to TRIGGER_WAIT_S on a real account.
+    upload right after the deploy may start nothing. While nothing at all was recorded, upload() is called again
+    (the same key: S3 replaces the object), for as long as S3 may take; once the table changed, or after that,
+    a missing item is the handler's doing, and the wait's error says so.
     """
-    deadline = time.monotonic() + (30 if target.is_local else TRIGGER_WAIT_S)
+    table = target.resource("dynamodb").Table(outputs["VideosTableName"])
+    deadline = time.monotonic() + (IDLE_GRACE_S + 2 * delays.NOTIFICATION_CONFIGURATION.seconds() if target.is_local
+                                   else TRIGGER_WAIT_S)
     while True:
+        items_before = table.scan(Select="COUNT")["Count"]
         upload()
         try:
             return wait_for_item(target, outputs["VideosTableName"], video_id, lambda i: "jobId" in i,
                                  timeout=None if target.is_local else TRIGGER_RETRY_S)
         except TimeoutError as error:
-            if NO_ITEM not in str(error) or time.monotonic() >= deadline:
+            triggered = table.scan(Select="COUNT")["Count"] != items_before
+            if NO_ITEM not in str(error) or triggered or time.monotonic() >= deadline:
                 raise
 
 

@@ -7,6 +7,8 @@ from botocore.exceptions import ClientError, ParamValidationError
 from serverless_workbook.common import media
 from serverless_workbook.cloud.target import connect
 
+from job_roles import mediaconvert_role
+
 ROLE = "arn:aws:iam::123456789012:role/mediaconvert"
 SOURCE, OUTPUT = "mc-test-source", "mc-test-output"
 
@@ -14,6 +16,7 @@ SOURCE, OUTPUT = "mc-test-source", "mc-test-output"
 @pytest.fixture(scope="module")
 def target(tmp_path_factory):
     target = connect("local")
+    assert mediaconvert_role(target) == ROLE
     s3 = target.client("s3")
     s3.create_bucket(Bucket=SOURCE)
     s3.create_bucket(Bucket=OUTPUT)
@@ -188,3 +191,13 @@ def test_cancel_job_stops_a_submitted_job(target, mediaconvert):
 def test_an_operation_the_local_cloud_lacks_is_refused_by_name(mediaconvert):
     with pytest.raises(ClientError, match="not ListPresets"):
         mediaconvert.list_presets()
+
+
+def test_a_job_whose_role_may_not_read_the_input_fails(target, mediaconvert):
+    iam = target.client("iam")
+    blind = iam.create_role(RoleName="mediaconvert-blind", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    iam.put_role_policy(RoleName="mediaconvert-blind", PolicyName="write", PolicyDocument=(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", '
+        '"Resource": "arn:aws:s3:::*/*"}]}'))
+    job, _ = finished(mediaconvert, mediaconvert.create_job(Role=blind, Settings=settings())["Job"]["Id"])
+    assert job["Status"] == "ERROR" and "AccessDenied" in job["ErrorMessage"], job.get("ErrorMessage")

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from serverless_workbook.cloud import function_logs, stacks, trial_functions
+from serverless_workbook.cloud import executions, function_logs, stacks, trial_functions
 from serverless_workbook.common import media
 from serverless_workbook.common.registry import ROOT
 from serverless_workbook.common.templates import load_template, write_template
@@ -191,3 +191,23 @@ def test_a_role_that_may_not_pass_the_job_role_cannot_submit_a_job(target, tmp_p
     inputs = [job["Settings"]["Inputs"][0]["FileInput"] for job in target.client("mediaconvert").list_jobs()["Jobs"]]
     assert not [source for source in inputs if outputs["UploadBucketName"] in source], "a job was submitted"
     stacks.teardown(target, "perm-pass")
+
+
+def test_a_state_machine_invokes_only_the_functions_its_role_allows(target, tmp_path):
+    iam, awslambda, sfn = target.client("iam"), target.client("lambda"), target.client("stepfunctions")
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return {'doubled': event['n'] * 2}\n")
+    function_role = iam.create_role(RoleName="perm-doubler", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    function = trial_functions.create_function(
+        awslambda, FunctionName="perm-doubler", Runtime="python3.12", Role=function_role, Handler="app.handler",
+        Code={"ZipFile": stacks.zip_folder(tmp_path)})["FunctionArn"]
+    role = iam.create_role(RoleName="perm-machine", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    definition = json.dumps({"StartAt": "Double", "States": {"Double": {"Type": "Task", "Resource": function,
+                                                                        "End": True}}})
+    machine = sfn.create_state_machine(name="perm-machine", definition=definition, roleArn=role)["stateMachineArn"]
+    refused, history = executions.run(target, machine, {"n": 2})
+    assert refused["status"] == "FAILED"
+    assert "is not authorized to perform: lambda:InvokeFunction" in json.dumps(history, default=str)
+    iam.put_role_policy(RoleName="perm-machine", PolicyName="invoke", PolicyDocument=json.dumps(_policy(
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function})))
+    allowed, _ = executions.run(target, machine, {"n": 2})
+    assert allowed["status"] == "SUCCEEDED" and json.loads(allowed["output"]) == {"doubled": 4}

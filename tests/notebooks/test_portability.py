@@ -24,6 +24,8 @@ from serverless_workbook.cloud.target import connect
 from serverless_workbook.common import registry
 from serverless_workbook.common.registry import ROOT
 
+from job_roles import mediaconvert_role
+
 FACTS = ("width", "height", "duration", "fps", "video_codec", "audio_codec", "audio_tracks")
 
 
@@ -48,13 +50,14 @@ def test_another_machine_profile_changes_the_local_transcoder_bytes_not_the_rend
     target = connect("local")
     try:
         s3, mediaconvert = target.client("s3"), target.client("mediaconvert")
+        role = mediaconvert_role(target)
         s3.create_bucket(Bucket="portability")
         clip = media.generate_clip(tmp_path / "clip.mp4", seconds=1, width=160, height=120, fps=10)
         s3.upload_file(str(clip), "portability", "in/clip.mp4")
         renditions = {}
         for profile in ("default", "another-machine"):
             monkeypatch.setenv(media.ENCODE_PROFILE_VARIABLE, profile)
-            job = mediaconvert.create_job(Role="arn:aws:iam::123456789012:role/mediaconvert", Settings={
+            job = mediaconvert.create_job(Role=role, Settings={
                 "Inputs": [{"FileInput": "s3://portability/in/clip.mp4",
                             "AudioSelectors": {"Audio Selector 1": {"DefaultSelection": "DEFAULT"}}}],
                 "OutputGroups": [{"OutputGroupSettings": {"Type": "FILE_GROUP_SETTINGS", "FileGroupSettings": {

@@ -58,6 +58,7 @@ EXPECTED_PARAMETERS = ["self", "event"]
 _original_invoke = getattr(LambdaFunction, PATCHED_METHOD, None)
 _original_public_invoke = LambdaFunction.invoke
 _original_default_session = boto3._get_default_session
+_original_thread_start = threading.Thread.start
 
 # os.environ, sys.stdout and sys.path are process-wide, so only one handler may
 # own them at a time. Invocations nested inside a handler (a handler invoking
@@ -114,6 +115,7 @@ def install(endpoint_url: str | None = None, concurrent: bool = False) -> None:
     setattr(LambdaFunction, PATCHED_METHOD, _invoke_in_process)
     LambdaFunction.invoke = _invoke_reporting_unhandled
     boto3._get_default_session = _default_session
+    threading.Thread.start = _start_as_the_handler
 
 
 def uninstall() -> None:
@@ -124,6 +126,7 @@ def uninstall() -> None:
     setattr(LambdaFunction, PATCHED_METHOD, _original_invoke)
     LambdaFunction.invoke = _original_public_invoke
     boto3._get_default_session = _original_default_session
+    threading.Thread.start = _original_thread_start
     while _sandbox_dirs:
         shutil.rmtree(_sandbox_dirs.pop(), ignore_errors=True)
 
@@ -216,6 +219,27 @@ def _restore_environment(saved: dict[str, str], environ: MutableMapping[str, str
 def _default_session() -> boto3.session.Session:
     """The boto3 default session: on a handler's thread, its role's."""
     return getattr(_inside_handler, "session", None) or _original_default_session()
+
+
+def _start_as_the_handler(self: threading.Thread) -> None:
+    """A thread a handler starts runs as the function, as every thread of a Lambda sandbox does: its calls use
+    the role's session, its output goes to the function's log."""
+    session = getattr(_inside_handler, "session", None)
+    log = _stream.buffers.get(threading.get_ident())
+    if session is not None:
+        run = self.run
+
+        def run_as_the_handler() -> None:
+            _inside_handler.active, _inside_handler.session = True, session
+            if log is not None:
+                _stream.buffers[threading.get_ident()] = log
+            try:
+                run()
+            finally:
+                _stream.buffers.pop(threading.get_ident(), None)
+
+        self.run = run_as_the_handler  # type: ignore[method-assign]
+    _original_thread_start(self)
 
 
 @dataclass

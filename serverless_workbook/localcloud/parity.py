@@ -44,10 +44,11 @@ LEDGER = (
               "a refusal is AccessDenied(Exception) with AWS's message",
               "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
               "tests/localcloud/test_permissions.py::test_a_role_without_put_item_stops_the_pipeline_with_access_denied"),
-    Behaviour("Every thread of a function runs as its execution role", MISSING,
-              "a thread a handler starts itself calls with the notebook's credentials, which are not checked "
-              "(in-kernel runtime; a sandbox process has the role's credentials throughout)",
-              "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"),
+    Behaviour("Every thread of a function runs as its execution role", REPRODUCED,
+              "a thread a handler starts calls with the role's session and writes to the function's log (a sandbox "
+              "process has the role's credentials throughout)",
+              "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+              "tests/localcloud/test_permissions.py::test_a_thread_a_handler_starts_calls_as_the_functions_role"),
     Behaviour("A presigned URL carries the permissions of whoever signed it",
               REPRODUCED, "a URL a handler presigns opens only what its role may read",
               "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html",
@@ -106,6 +107,14 @@ LEDGER = (
               f"a LATEST mapping gets no record written in the {_s(delays.STREAM_START)} after its creation",
               "https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html",
               "tests/localcloud/test_delays.py::test_a_latest_stream_mapping_misses_what_was_written_before_it_polled"),
+    Behaviour("Lambda refuses an SQS event source whose queue's visibility timeout is shorter than the function's "
+              "timeout", REPRODUCED, "CreateEventSourceMapping fails with InvalidParameterValueException and AWS's "
+              "message", "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-queueconfig",
+              "tests/localcloud/test_localcloud_sqs_poller.py::"
+              "test_a_queue_that_hides_a_message_for_less_than_the_function_may_run_is_refused"),
+    Behaviour("A function's log reaches CloudWatch Logs only if its role may create log streams and put events",
+              MISSING, "the runtime writes every function's log, whatever its role allows",
+              "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html"),
     Behaviour("A short SQS poll samples a few servers and may answer with no message", REPRODUCED,
               "the first short poll of a queue after a send answers with no message; the next one, or a long "
               "poll, receives",
@@ -133,7 +142,7 @@ def render() -> str:
         "or answers at once where AWS takes time, code that passes here can fail on a real account. This ledger "
         "lists the AWS behaviours the labs depend on and what the local cloud does about each "
         f"({counts[REPRODUCED]} reproduced, {counts[SCALED]} scaled, {counts[MISSING]} missing). A scaled delay is "
-        "AWS's, shortened to a second or two; the environment variable `WORKBOOK_AWS_DELAYS` multiplies them all (0 "
+        "AWS's, shortened to a second or less; the environment variable `WORKBOOK_AWS_DELAYS` multiplies them all (0 "
         "switches them off). It is generated from `serverless_workbook/localcloud/parity.py`.", "",
         "| AWS | here | what the local cloud does | source |",
         "|---|---|---|---|",

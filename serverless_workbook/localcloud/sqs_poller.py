@@ -21,7 +21,8 @@ import json
 import threading
 from typing import Any, Iterator
 
-from moto.awslambda.models import EventSourceMapping, lambda_backends
+from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.models import EventSourceMapping, LambdaBackend, lambda_backends
 from moto.sqs.models import Message, Queue, sqs_backends
 
 from serverless_workbook.common import waiting
@@ -35,6 +36,7 @@ IDLE_SLEEP_SECONDS = 0.05
 INITIAL_CONCURRENT_BATCHES = 5
 
 _original_add_message = getattr(Queue, PATCHED_METHOD, None)
+_replaced_create: list[Any] = []  # the create_event_source_mapping install() wrapped, for uninstall()
 
 
 class PollerPatchError(RuntimeError):
@@ -228,11 +230,32 @@ def wait_idle(timeout: float = 30) -> None:
         raise TimeoutError(f"SQS mappings still have messages after {timeout} s (one failing forever, without a DLQ?)")
 
 
+def _visibility_checked(create: Any) -> Any:
+    """Lambda refuses an SQS mapping whose queue hides a received message for less time than the function may
+    run: the message would reappear, and run again, while the first run is still going (Lambda Developer Guide:
+    https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-queueconfig)."""
+    def checked(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:
+        source, function = spec.get("EventSourceArn") or "", spec.get("FunctionName")
+        if source.split(":")[2:3] == ["sqs"] and function:
+            _, _, _, region, account, name = source.split(":")
+            queue = sqs_backends[account][region].queues.get(name)
+            timeout = self._lambdas.get_function_by_name_or_arn_with_qualifier(function).timeout
+            if queue is not None and int(queue.visibility_timeout) < int(timeout):
+                raise InvalidParameterValueException(
+                    f"Queue visibility timeout: {queue.visibility_timeout} seconds is less than Function timeout: "
+                    f"{timeout} seconds")
+        return create(self, spec)
+    return checked
+
+
 def install() -> Poller:
     """Start the pollers; a second connect in the same process shares them rather than polling twice."""
     global _poller
     self_test()
     setattr(Queue, PATCHED_METHOD, _add_message_without_dispatch)
+    if not _replaced_create:
+        _replaced_create.append(LambdaBackend.create_event_source_mapping)
+        LambdaBackend.create_event_source_mapping = _visibility_checked(_replaced_create[0])
     if _poller is None:
         _poller = Poller()
         _poller.start()
@@ -245,3 +268,5 @@ def uninstall() -> None:
         _poller.stop()
         _poller = None
     setattr(Queue, PATCHED_METHOD, _original_add_message)
+    if _replaced_create:
+        LambdaBackend.create_event_source_mapping = _replaced_create.pop()

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import unquote_plus
 
 from serverless_workbook.common import waiting
 from serverless_workbook.course.lab_format import STUB, NotSaved, without_markers
@@ -28,6 +29,8 @@ from serverless_workbook.common.registry import ROOT
 
 FUNCTIONS = ROOT / "functions"
 REFERENCE_TEMPLATE = ROOT / "templates" / "video-pipeline.yaml"
+# s3_event's short polls for an object's event before it puts the object again, and the pause between them.
+CAPTURE_POLLS, CAPTURE_POLL_SECONDS = 5, 0.05
 # The line labgen writes in place of an answer.
 
 # What each template exercise takes out of the reference template, for the learner to write back:
@@ -146,36 +149,45 @@ def lint(template: dict[str, Any]) -> list[str]:
     return [f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW"]
 
 
-def s3_event(target: Any, bucket: str, key: str, body: bytes, *, timeout: float | None = None) -> dict[str, Any]:
-    """Put an object and return the real S3 event record it caused (via a temporary queue)."""
-    sqs, s3 = target.client("sqs"), target.client("s3")
-    queue_url = sqs.create_queue(QueueName=f"lab-capture-{int(time.time() * 1000)}")["QueueUrl"]
+def _capture_queue(cloud: Any, bucket: str) -> str:
+    """The queue that receives a copy of every S3 event of `bucket`, set up the first time it is asked for."""
+    sqs, name = cloud.client("sqs"), f"lab-capture-{bucket}"
+    with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
+        return sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage",
                        "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}}}],
     })})
-    try:
-        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
-            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    cloud.client("s3").put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    return queue_url
 
-        def event() -> dict[str, Any] | None:
-            # Put again until an event comes: S3 applies a new notification configuration after a delay.
-            s3.put_object(Bucket=bucket, Key=key, Body=body)
-            # A long poll: it waits up to a second for a message itself.
-            for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                               WaitTimeSeconds=1).get("Messages", []):
+
+def s3_event(target: Any, bucket: str, key: str, body: bytes, *, timeout: float = 30) -> dict[str, Any]:
+    """Put an object and return the real S3 event record it caused (copied to a queue of the bucket's own).
+
+    S3 applies a new notification configuration after a delay, so the object is put again until its event
+    comes (scratch() sets the copying up as it creates the buckets, so the delay passes while a check gets ready).
+    """
+    sqs, s3 = target.client("sqs"), target.client("s3")
+    queue_url = _capture_queue(target, bucket)
+
+    def event() -> dict[str, Any] | None:
+        etag = s3.put_object(Bucket=bucket, Key=key, Body=body)["ETag"].strip('"')
+        for _ in range(CAPTURE_POLLS):  # a short poll samples: several, before putting the object again
+            for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
                 found = json.loads(message["Body"])
-                if found.get("Event") != "s3:TestEvent":
+                objects = [record["s3"]["object"] for record in found.get("Records", [])]
+                if any(unquote_plus(o["key"]) == key and o.get("eTag") == etag for o in objects):
                     return found
-            return None
+            time.sleep(CAPTURE_POLL_SECONDS)
+        return None
 
-        return waiting.until(event, f"the S3 event of s3://{bucket}/{key}", interval=0,
-                             timeout=timeout or (30 if target.is_local else 600))
-    finally:
-        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
-        sqs.delete_queue(QueueUrl=queue_url)
+    return waiting.until(event, f"the S3 event of s3://{bucket}/{key}", interval=0, timeout=timeout)
 
 
 def sns_envelope(topic_arn: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -227,7 +239,13 @@ class Scratch:
 def scratch(target: Any) -> Iterator[Scratch]:
     uploads, transcoded, table = "lab-check-uploads", "lab-check-transcoded", "lab-check-videos"
     with check_cloud.scratch(target, buckets=(uploads, transcoded), tables=(table,)) as cloud:
-        yield Scratch(cloud, uploads, transcoded, table, f"arn:aws:iam::{cloud.account_id}:role/lab-check-mediaconvert")
+        captures = [_capture_queue(cloud, bucket) for bucket in (uploads, transcoded)]
+        try:
+            yield Scratch(cloud, uploads, transcoded, table,
+                          f"arn:aws:iam::{cloud.account_id}:role/lab-check-mediaconvert")
+        finally:
+            for queue_url in captures:
+                cloud.client("sqs").delete_queue(QueueUrl=queue_url)
 
 
 workspace = Workspace(Path.cwd() / "workspace")

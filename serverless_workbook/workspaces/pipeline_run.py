@@ -37,8 +37,9 @@ BOOK_RENDITIONS = {
 }
 FINAL_ITEM_STATES = ("COMPLETE", "ERROR")
 NO_ITEM = "no item with that id"  # what a wait for an item that never appeared says it found
-# How long the local cloud must stay idle before a wait for an item gives up.
-IDLE_GRACE_S = 2
+# How long the local cloud must stay idle before a wait for an item gives up; and before an upload counts as one
+# that started nothing (S3 invokes the function before the local cloud answers the upload, so little is needed).
+IDLE_GRACE_S, UPLOAD_IDLE_GRACE_S = 2, 0.5
 # How long an upload may start nothing on a real account before it is uploaded again, and for how long in all
 # (S3's documented delay before a new trigger takes effect is about five minutes).
 TRIGGER_RETRY_S, TRIGGER_WAIT_S = 60, 420
@@ -61,7 +62,7 @@ def _local_cloud_idle(target: Any) -> bool:
 
 
 def wait_for_item(target: Any, table_name: str, item_id: str, ready: Callable[[dict], bool],
-                  timeout: float | None = None) -> dict[str, Any]:
+                  timeout: float | None = None, idle_grace: float = IDLE_GRACE_S) -> dict[str, Any]:
     """The item once `ready` says so. On the local cloud a wrong handler is reported as soon as the cloud has
     nothing left to do (or after 30 s at most), rather than after a real account's 15 minutes."""
     timeout = timeout or (30 if target.is_local else 900)
@@ -74,7 +75,7 @@ def wait_for_item(target: Any, table_name: str, item_id: str, ready: Callable[[d
             idle_since = None
             return None
         idle_since = idle_since or time.monotonic()
-        if time.monotonic() - idle_since > IDLE_GRACE_S:
+        if time.monotonic() - idle_since > idle_grace:
             return "and the local cloud has no work left that could change it"
         return None
 
@@ -133,14 +134,14 @@ def until_recorded(target: Any, outputs: dict[str, str], video_id: str, upload: 
     a missing item is the handler's doing, and the wait's error says so.
     """
     table = target.resource("dynamodb").Table(outputs["VideosTableName"])
-    deadline = time.monotonic() + (IDLE_GRACE_S + 2 * delays.NOTIFICATION_CONFIGURATION.seconds() if target.is_local
-                                   else TRIGGER_WAIT_S)
+    deadline = time.monotonic() + (UPLOAD_IDLE_GRACE_S + 2 * delays.NOTIFICATION_CONFIGURATION.seconds()
+                                   if target.is_local else TRIGGER_WAIT_S)
     while True:
         items_before = table.scan(Select="COUNT")["Count"]
         upload()
         try:
             return wait_for_item(target, outputs["VideosTableName"], video_id, lambda i: "jobId" in i,
-                                 timeout=None if target.is_local else TRIGGER_RETRY_S)
+                                 timeout=None if target.is_local else TRIGGER_RETRY_S, idle_grace=UPLOAD_IDLE_GRACE_S)
         except TimeoutError as error:
             triggered = table.scan(Select="COUNT")["Count"] != items_before
             if NO_ITEM not in str(error) or triggered or time.monotonic() >= deadline:

@@ -40,7 +40,7 @@ def queue_with_dlq(target, name, max_receive_count):
     return url, arn, dlq
 
 
-def mapped_function(target, name, queue_arn, **mapping):
+def mapped_function(target, name, queue_arn, timeout=1, **mapping):
     iam = target.client("iam")
     role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     # What Lambda's poller needs of the function's role, or it refuses the mapping (as on AWS).
@@ -49,7 +49,7 @@ def mapped_function(target, name, queue_arn, **mapping):
          "Resource": queue_arn}]}))
     lambda_ = target.client("lambda")
     trial_functions.create_function(lambda_, FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                            Code={"ZipFile": zipped(HANDLER)}, Timeout=1)
+                            Code={"ZipFile": zipped(HANDLER)}, Timeout=timeout)
     lambda_.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=name, **mapping)
 
 
@@ -125,3 +125,11 @@ def test_self_test_refuses_a_changed_moto(monkeypatch):
     monkeypatch.setattr(sqs_poller, "_original_add_message", lambda self, message, extra: None)
     with pytest.raises(sqs_poller.PollerPatchError, match="add_message"):
         sqs_poller.self_test()
+
+
+def test_a_queue_that_hides_a_message_for_less_than_the_function_may_run_is_refused(target):
+    _, arn, _ = queue_with_dlq(target, "hasty", max_receive_count=3)  # a visibility timeout of 1 s
+    lambda_ = target.client("lambda")
+    with pytest.raises(lambda_.exceptions.InvalidParameterValueException,
+                       match="Queue visibility timeout: 1 seconds is less than Function timeout: 5 seconds"):
+        mapped_function(target, "hasty-worker", arn, timeout=5)

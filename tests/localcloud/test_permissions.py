@@ -211,3 +211,35 @@ def test_a_state_machine_invokes_only_the_functions_its_role_allows(target, tmp_
         {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function})))
     allowed, _ = executions.run(target, machine, {"n": 2})
     assert allowed["status"] == "SUCCEEDED" and json.loads(allowed["output"]) == {"doubled": 4}
+
+
+def test_a_thread_a_handler_starts_calls_as_the_functions_role(target, tmp_path):
+    iam, awslambda = target.client("iam"), target.client("lambda")
+    target.client("dynamodb").create_table(
+        TableName="perm-threads", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    (tmp_path / "app.py").write_text(
+        "import threading\n\nimport boto3\n\n\n"
+        "def handler(event, context):\n"
+        "    outcome = []\n\n"
+        "    def write():\n"
+        "        try:\n"
+        "            boto3.client('dynamodb').put_item(TableName='perm-threads', Item={'id': {'S': 'x'}})\n"
+        "            outcome.append('written')\n"
+        "        except Exception as error:\n"
+        "            outcome.append(type(error).__name__)\n\n"
+        "    thread = threading.Thread(target=write)\n"
+        "    thread.start()\n"
+        "    thread.join()\n"
+        "    return outcome[0]\n")
+    role = iam.create_role(RoleName="perm-threads", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    trial_functions.create_function(awslambda, FunctionName="perm-threads", Runtime="python3.12", Role=role,
+                                    Handler="app.handler", Code={"ZipFile": stacks.zip_folder(tmp_path)})
+
+    def invoked():
+        return json.loads(awslambda.invoke(FunctionName="perm-threads")["Payload"].read())
+
+    assert invoked() == "ClientError"
+    iam.put_role_policy(RoleName="perm-threads", PolicyName="write", PolicyDocument=json.dumps(_policy(
+        {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"})))
+    assert invoked() == "written"

@@ -20,7 +20,8 @@ One module per gap, like moto's one package per service:
 - public_parameters: AWS's public SSM parameter for the Powertools layer, which templates resolve;
 - server: moto as an HTTP server, for the same flow over endpoint URLs;
 - cloudformation_changes: the change set an update_stack would make, planned as CloudFormation plans it;
-- parity: the ledger of AWS behaviours the labs depend on, and what the local cloud does about each.
+- parity: the ledger of AWS behaviours the labs depend on, and what the local cloud does about each;
+- patching: how a gap filler replaces moto's attributes while installed, and puts them back.
 
 May import: common only; never the packages above it (the local cloud knows nothing of labs or grading).
 """
@@ -45,8 +46,8 @@ _DELAYS = (iam_propagation, log_visibility, notification_propagation, stream_sta
 
 # What the packages above may use: install() and uninstall(), and the gap fillers whose own API they need. The
 # rest (cloudformation_types, cognito, lambda_pool, lambda_sandbox, mediaconvert_settings, permissions,
-# policy_evaluation, sqs_sampling, transcoder and the modules that reproduce the delays) works only through
-# install().
+# patching, policy_evaluation, sqs_sampling, transcoder and the modules that reproduce the delays) works only
+# through install().
 __all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformation_changes", "delays", "mediaconvert",
            "parity", "public_parameters", "server", "sqs_poller", "stepfunctions"]
 

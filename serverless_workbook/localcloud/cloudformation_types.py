@@ -6,6 +6,10 @@ AuthorizerId. Registering models in moto's own type map (rather than making
 the calls after create_stack, as cloudformation.fill_gaps does) lets Ref,
 Fn::GetAtt, Outputs and delete_stack treat them like every other resource.
 
+AWS::Logs::LogGroup's Arn attribute is the group's ARN with ":*" at the end, as CloudFormation gives it
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html); moto
+leaves it off, and a role granting logs:PutLogEvents on it would then not cover the group's streams.
+
 Two fixes to moto's update_stack live here too. It deletes the resources an
 update removes but keeps their models, so adding one back later (or rolling a
 failed update back) "finds" the deleted resource instead of creating it. And
@@ -21,6 +25,7 @@ from moto.apigateway.models import Method, apigateway_backends
 from moto.cloudformation import parsing
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
+from moto.logs.models import LogGroup
 
 
 class RegistrationError(RuntimeError):
@@ -181,6 +186,14 @@ def self_test() -> None:
         raise RegistrationError("moto's ResourceMap.update changed; updates that add a removed resource back break")
 
 
+_moto_log_group_attribute = LogGroup.get_cfn_attribute
+
+
+def _log_group_attribute(self: LogGroup, attribute_name: str) -> str:
+    value = _moto_log_group_attribute(self, attribute_name)
+    return f"{value}:*" if attribute_name == "Arn" else value
+
+
 def install() -> None:
     """Add the models to moto's type map; safe to call again."""
     self_test()
@@ -189,3 +202,4 @@ def install() -> None:
         model_map[model.cloudformation_type()] = model
         name_map[model.cloudformation_type()] = model.cloudformation_name_type()
     parsing.ResourceMap.update = _update_forgetting_removed
+    LogGroup.get_cfn_attribute = _log_group_attribute

@@ -19,6 +19,7 @@ from moto.iam.exceptions import NotFoundException
 from moto.iam.models import iam_backends
 
 from serverless_workbook.localcloud.delays import ROLE_PROPAGATION
+from serverless_workbook.localcloud.patching import Replacements
 
 PARTITION = "aws"
 # Lambda's own words for it.
@@ -45,9 +46,5 @@ def _create_function(self: LambdaResponse) -> Any:
     return _original(self)
 
 
-def install() -> None:
-    LambdaResponse.create_function = _create_function
-
-
-def uninstall() -> None:
-    LambdaResponse.create_function = _original
+_replacements = Replacements((LambdaResponse, "create_function", _create_function))
+install, uninstall = _replacements.install, _replacements.uninstall

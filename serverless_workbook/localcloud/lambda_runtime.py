@@ -41,6 +41,7 @@ from moto.awslambda.models import LambdaFunction
 
 from serverless_workbook.common import process_environment
 from serverless_workbook.localcloud import permissions
+from serverless_workbook.localcloud.policy_evaluation import Request
 from serverless_workbook.localcloud.lambda_pool import SandboxCrashed, SandboxPool
 from serverless_workbook.localcloud.lambda_sandbox import (
     LOG_FORMAT,
@@ -59,6 +60,8 @@ _original_invoke = getattr(LambdaFunction, PATCHED_METHOD, None)
 _original_public_invoke = LambdaFunction.invoke
 _original_default_session = boto3._get_default_session
 _original_thread_start = threading.Thread.start
+# How long a cold start's Init phase may take, apart from the function's Timeout, as on AWS.
+INIT_TIMEOUT_S = 10
 
 # os.environ, sys.stdout and sys.path are process-wide, so only one handler may
 # own them at a time. Invocations nested inside a handler (a handler invoking
@@ -314,24 +317,35 @@ def _environment(function: LambdaFunction) -> dict[str, str]:
 def _run(
     function: LambdaFunction, sandbox: _Sandbox, event: Any, context: LambdaContext, log: io.StringIO
 ) -> tuple[Any, BaseException | None]:
-    """Call the handler on a worker thread so a runaway handler can be abandoned at its Timeout."""
+    """Call the handler on a worker thread so a runaway handler can be abandoned at its Timeout.
+
+    A cold start's Init phase (the role's session, importing the handler's module) is not counted in the
+    function's Timeout: Lambda gives it up to INIT_TIMEOUT_S of its own (Lambda Developer Guide, "Lambda execution
+    environment lifecycle": https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+    """
     outcome: dict[str, Any] = {}
+    initialized = threading.Event()
 
     def target() -> None:
         _inside_handler.active = True
-        _inside_handler.session = _session(function, sandbox)
         _stream.buffers[threading.get_ident()] = log
         try:
-            outcome["payload"] = call(_handler(function, sandbox), event, context)
+            _inside_handler.session = _session(function, sandbox)
+            handler = _handler(function, sandbox)
+            context.restart_clock()
+            initialized.set()
+            outcome["payload"] = call(handler, event, context)
         except BaseException as error:  # the handler's failure is the caller's answer, never ours
             outcome["error"] = error
             log.write(error_log(error))
         finally:
+            initialized.set()
             _stream.buffers.pop(threading.get_ident(), None)
 
     worker = threading.Thread(target=target, name=f"lambda-{function.function_name}", daemon=True)
     worker.start()
-    worker.join(context.timeout_seconds)
+    if initialized.wait(INIT_TIMEOUT_S):
+        worker.join(context.timeout_seconds)
     if worker.is_alive():
         # Python cannot kill a thread; it keeps running detached, as a frozen sandbox would.
         _stream.buffers.pop(worker.ident, None)
@@ -339,8 +353,21 @@ def _run(
     return outcome.get("payload"), outcome.get("error")
 
 
+def _may_log(function: LambdaFunction) -> bool:
+    """Whether the function's role lets Lambda write its log: create the group if it is not there, then a stream
+    and its events (Lambda Developer Guide, "Sending Lambda function logs to CloudWatch Logs":
+    https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html). Without that, AWS writes
+    nothing, and says nothing."""
+    group = f"arn:aws:logs:{function.region}:{function.account_id}:log-group:{function.logs_group_name}"
+    needed = [("logs:CreateLogStream", f"{group}:log-stream:[{function.version}]"),
+              ("logs:PutLogEvents", f"{group}:log-stream:[{function.version}]")]
+    if function.logs_group_name not in function.logs_backend.groups:
+        needed.insert(0, ("logs:CreateLogGroup", group))
+    return all(permissions.decide_for_role(function.role, Request(action, resource)).allowed
+               for action, resource in needed)
+
+
 def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
-    self.logs_backend.ensure_log_group(self.logs_group_name)
     request_id = str(uuid.uuid4())
     context = LambdaContext(
         function_name=self.function_name,
@@ -368,7 +395,9 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
         f"Billed Duration: {int(duration_ms) + 1} ms\tMemory Size: {self.memory_size} MB\n"
     )
-    self.save_logs(log.getvalue())
+    if _may_log(self):
+        self.logs_backend.ensure_log_group(self.logs_group_name)
+        self.save_logs(log.getvalue())
     if isinstance(error, BaseException):
         error = error_payload(error, request_id)
     if error is not None:

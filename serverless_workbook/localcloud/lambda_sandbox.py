@@ -51,6 +51,10 @@ class LambdaContext:
         elapsed = time.monotonic() - self._started
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
+    def restart_clock(self) -> None:
+        """The invocation starts now: what came before was the Init phase, which the Timeout does not count."""
+        self._started = time.monotonic()
+
     def fields(self) -> dict[str, Any]:
         """What a sandbox process needs to rebuild this context (its clock starts when it receives them)."""
         return {name: value for name, value in vars(self).items() if not name.startswith("_")}

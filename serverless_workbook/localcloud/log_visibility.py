@@ -17,6 +17,7 @@ from typing import Any
 from moto.logs.models import LogStream
 
 from serverless_workbook.localcloud.delays import LOG_EVENTS
+from serverless_workbook.localcloud.patching import Replacements
 
 _original = {"get": LogStream.get_log_events, "filter": LogStream.filter_log_events}
 
@@ -37,11 +38,6 @@ def _filter_log_events(self: LogStream, *args: Any, **kwargs: Any) -> Any:
     return _original["filter"](_visible(self), *args, **kwargs)
 
 
-def install() -> None:
-    LogStream.get_log_events = _get_log_events
-    LogStream.filter_log_events = _filter_log_events
-
-
-def uninstall() -> None:
-    LogStream.get_log_events = _original["get"]
-    LogStream.filter_log_events = _original["filter"]
+_replacements = Replacements((LogStream, "get_log_events", _get_log_events),
+                             (LogStream, "filter_log_events", _filter_log_events))
+install, uninstall = _replacements.install, _replacements.uninstall

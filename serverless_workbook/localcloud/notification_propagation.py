@@ -19,6 +19,7 @@ from moto.s3 import notifications
 from moto.s3.models import FakeBucket, S3Backend
 
 from serverless_workbook.localcloud.delays import NOTIFICATION_CONFIGURATION
+from serverless_workbook.localcloud.patching import Replacements
 
 _original = {"put": S3Backend.put_bucket_notification_configuration, "send": notifications.send_event}
 # A bucket changed lately -> (the configuration S3 still acts on, the monotonic time the new one takes over).
@@ -58,14 +59,13 @@ def _send_event(account_id: str, event_name: Any, bucket: FakeBucket, key: Any) 
     _original["send"](account_id, event_name, _acting(bucket), key)
 
 
-def install() -> None:
-    S3Backend.put_bucket_notification_configuration = _put
-    notifications.send_event = _send_event
+_replacements = Replacements((S3Backend, "put_bucket_notification_configuration", _put),
+                             (notifications, "send_event", _send_event))
+install = _replacements.install
 
 
 def uninstall() -> None:
-    S3Backend.put_bucket_notification_configuration = _original["put"]
-    notifications.send_event = _original["send"]
+    _replacements.uninstall()
     with _lock:
         _pending.clear()
         _applied.clear()

@@ -112,9 +112,10 @@ LEDGER = (
               "message", "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-queueconfig",
               "tests/localcloud/test_localcloud_sqs_poller.py::"
               "test_a_queue_that_hides_a_message_for_less_than_the_function_may_run_is_refused"),
-    Behaviour("A function's log reaches CloudWatch Logs only if its role may create log streams and put events",
-              MISSING, "the runtime writes every function's log, whatever its role allows",
-              "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html"),
+    Behaviour("A function's log reaches CloudWatch Logs only if its role may create the group (when missing), a "
+              "stream and put events", REPRODUCED, "without those permissions the invocation leaves no log, silently",
+              "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html",
+              "tests/localcloud/test_permissions.py::test_a_function_whose_role_may_not_write_logs_leaves_none"),
     Behaviour("A short SQS poll samples a few servers and may answer with no message", REPRODUCED,
               "the first short poll of a queue after a send answers with no message; the next one, or a long "
               "poll, receives",

@@ -21,6 +21,8 @@ from typing import Any
 from moto.sqs.models import SQSBackend
 from moto.sqs.responses import SQSResponse
 
+from serverless_workbook.localcloud.patching import Replacements
+
 SWITCH = "WORKBOOK_SQS_SHORT_POLL_SAMPLING"
 
 _original = {"send": SQSBackend.send_message, "send_batch": SQSBackend.send_message_batch,
@@ -65,17 +67,12 @@ def _receive_request(self: SQSResponse) -> Any:
         _api.active = False
 
 
-def install() -> None:
-    SQSBackend.send_message = _send
-    SQSBackend.send_message_batch = _send_batch
-    SQSBackend.receive_message = _receive
-    SQSResponse.receive_message = _receive_request
+_replacements = Replacements((SQSBackend, "send_message", _send), (SQSBackend, "send_message_batch", _send_batch),
+                             (SQSBackend, "receive_message", _receive), (SQSResponse, "receive_message", _receive_request))
+install = _replacements.install
 
 
 def uninstall() -> None:
-    SQSBackend.send_message = _original["send"]
-    SQSBackend.send_message_batch = _original["send_batch"]
-    SQSBackend.receive_message = _original["receive"]
-    SQSResponse.receive_message = _original["api"]
+    _replacements.uninstall()
     with _lock:
         _sent.clear()

@@ -17,6 +17,7 @@ from moto.awslambda.models import EventSourceMapping, LambdaBackend
 from moto.core.utils import utcnow
 
 from serverless_workbook.localcloud.delays import STREAM_START
+from serverless_workbook.localcloud.patching import Replacements
 
 _original = {"init": EventSourceMapping.__init__, "send": LambdaBackend.send_dynamodb_items}
 _polling_from: dict[str, datetime.datetime] = {}  # a LATEST mapping's uuid -> when its poller starts reading
@@ -42,13 +43,11 @@ def _send(self: LambdaBackend, function_arn: str, items: list[Any], source: str)
     return _original["send"](self, function_arn, items, source)
 
 
-def install() -> None:
-    EventSourceMapping.__init__ = _init
-    LambdaBackend.send_dynamodb_items = _send
+_replacements = Replacements((EventSourceMapping, "__init__", _init), (LambdaBackend, "send_dynamodb_items", _send))
+install = _replacements.install
 
 
 def uninstall() -> None:
-    EventSourceMapping.__init__ = _original["init"]
-    LambdaBackend.send_dynamodb_items = _original["send"]
+    _replacements.uninstall()
     with _lock:
         _polling_from.clear()

@@ -25,6 +25,7 @@ from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.s3.responses import S3Response
 
 from serverless_workbook.localcloud.delays import TAGGING_LISTING
+from serverless_workbook.localcloud.patching import Replacements
 
 # The API calls that delete taggable resources the labs create (CloudFormation's delete removes a stack's).
 DELETIONS = frozenset({
@@ -97,15 +98,12 @@ def _listing(self: ResourceGroupsTaggingAPIBackend, tag_filters: list[dict[str, 
             yield resource
 
 
-def install() -> None:
-    BaseResponse.call_action = _call_action
-    S3Response.delete_bucket = _delete_bucket
-    ResourceGroupsTaggingAPIBackend._get_resources_generator = _listing
+_replacements = Replacements((BaseResponse, "call_action", _call_action), (S3Response, "delete_bucket", _delete_bucket),
+                             (ResourceGroupsTaggingAPIBackend, "_get_resources_generator", _listing))
+install = _replacements.install
 
 
 def uninstall() -> None:
-    BaseResponse.call_action = _original["call"]
-    S3Response.delete_bucket = _original["s3"]
-    ResourceGroupsTaggingAPIBackend._get_resources_generator = _original["listing"]
+    _replacements.uninstall()
     with _lock:
         _deleted.clear()

@@ -13,6 +13,7 @@ import requests
 from serverless_workbook.cloud import stacks, trial_functions
 from serverless_workbook.localcloud.apigateway import LocalApi
 from serverless_workbook.cloud.target import connect
+from roles import function_role
 
 # Echoes the event it got; ?fail=raise makes it fail, ?fail=shape makes it answer what is not a proxy response.
 HANDLER = '''
@@ -40,7 +41,7 @@ def endpoint(tmp_path_factory):
     (code / "app.py").write_text(HANDLER)
     target = connect("local")
     try:
-        role = target.client("iam").create_role(RoleName="echo", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        role = function_role(target, "echo")
         arn = trial_functions.create_function(
             target.client("lambda"), FunctionName="echo", Runtime="python3.12", Handler="app.handler", Role=role,
             Code={"ZipFile": stacks.zip_folder(code)})["FunctionArn"]

@@ -9,6 +9,7 @@ import pytest
 from serverless_workbook.cloud import function_logs, stacks, trial_functions
 from serverless_workbook.common import waiting
 from serverless_workbook.localcloud import delays, iam_propagation, sqs_poller
+from roles import function_role
 
 HANDLER = '''
 import json
@@ -43,7 +44,7 @@ def _function(target, name, *allowed):
     """A function that prints what reached it, allowed these actions on any resource; created as a careful script
     creates one (retrying while its new role is not assumable)."""
     iam = target.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = function_role(target, name)
     if allowed:
         iam.put_role_policy(RoleName=name, PolicyName="allowed", PolicyDocument=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(allowed), "Resource": "*"}]}))
@@ -150,7 +151,7 @@ def test_batches_run_at_once_finish_out_of_arrival_order(target):
 def test_scale_zero_removes_the_delays(target, monkeypatch):
     monkeypatch.setenv(delays.SCALE, "0")
     lam = target.client("lambda")
-    role = target.client("iam").create_role(RoleName="delay-none", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = function_role(target, "delay-none")
     lam.create_function(FunctionName="delay-none", Runtime="python3.12", Role=role, Handler="app.handler",
                         Code={"ZipFile": _zipped(HANDLER)})
     lam.invoke(FunctionName="delay-none", Payload=json.dumps({"Records": [{"body": "now"}]}))

@@ -13,6 +13,7 @@ import pytest
 from serverless_workbook.cloud import function_logs, trial_functions
 from serverless_workbook.common import media, process_environment
 from serverless_workbook.localcloud import delays, lambda_runtime, sqs_poller
+from roles import function_role
 
 HANDLER = '''
 import json, logging, os, time
@@ -46,7 +47,7 @@ def zipped(source: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def function(target):
-    role = target.client("iam").create_role(RoleName="runner-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = function_role(target, "runner-test")
     trial_functions.create_function(
         target.client("lambda"), FunctionName="runner-test", Runtime="python3.12", Role=role, Handler="app.handler",
         Code={"ZipFile": zipped(HANDLER)}, Timeout=2, MemorySize=256,
@@ -171,7 +172,7 @@ def test_an_s3_notification_runs_the_handler_with_an_encoded_key(target, functio
 
 
 def test_a_result_that_is_not_json_is_a_marshal_error(target):
-    role = target.client("iam").create_role(RoleName="marshal-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = function_role(target, "marshal-test")
     trial_functions.create_function(
         target.client("lambda"), FunctionName="marshal-test", Runtime="python3.12", Role=role, Handler="app.handler",
         Code={"ZipFile": zipped("def handler(event, context):\n    return {1, 2}\n")},
@@ -253,3 +254,13 @@ def test_the_environment_is_restored_key_by_key_never_emptied():
     lambda_runtime._restore_environment({"HOME": "/root", "AWS_REGION": "us-east-1", "CHANGED": "kernel's"}, environ)
     assert environ == {"HOME": "/root", "AWS_REGION": "us-east-1", "CHANGED": "kernel's"}
     assert deleted == ["AWS_LAMBDA_FUNCTION_NAME"]
+
+
+def test_a_slow_import_is_the_init_phase_and_does_not_count_against_the_timeout(target):
+    role = function_role(target, "slow-init")
+    trial_functions.create_function(
+        target.client("lambda"), FunctionName="slow-init", Runtime="python3.12", Role=role, Handler="app.handler",
+        Code={"ZipFile": zipped("import time\ntime.sleep(1.5)\n\n\ndef handler(event, context):\n"
+                                "    return context.get_remaining_time_in_millis() > 500\n")}, Timeout=1)
+    response, payload = invoke(target, "slow-init", {})
+    assert "FunctionError" not in response and payload is True

@@ -10,6 +10,7 @@ import pytest
 from serverless_workbook.cloud import trial_functions
 from serverless_workbook.cloud.target import TargetError, connect
 from test_localcloud_lambda import zipped
+from roles import function_role
 
 HANDLER = '''
 import os, time
@@ -30,7 +31,7 @@ def handler(event, context):
 
 
 def create_function(target, name, greeting, timeout=10, memory=128):
-    role = target.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = function_role(target, name)
     trial_functions.create_function(
         target.client("lambda"), FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
         Code={"ZipFile": zipped(HANDLER)}, Timeout=timeout, MemorySize=memory,

@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from serverless_workbook.common import media
 from serverless_workbook.cloud.target import connect
 
-from job_roles import mediaconvert_role
+from roles import mediaconvert_role
 
 ROLE = "arn:aws:iam::123456789012:role/mediaconvert"
 SOURCE, OUTPUT = "mc-test-source", "mc-test-output"

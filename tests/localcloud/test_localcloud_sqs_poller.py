@@ -6,6 +6,7 @@ import pytest
 from serverless_workbook.cloud import function_logs, trial_functions
 from serverless_workbook.localcloud import sqs_poller
 from test_localcloud_lambda import zipped
+from roles import function_role
 
 HANDLER = '''
 import json
@@ -42,7 +43,7 @@ def queue_with_dlq(target, name, max_receive_count):
 
 def mapped_function(target, name, queue_arn, timeout=1, **mapping):
     iam = target.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = function_role(target, name)
     # What Lambda's poller needs of the function's role, or it refuses the mapping (as on AWS).
     iam.put_role_policy(RoleName=name, PolicyName="poll", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],

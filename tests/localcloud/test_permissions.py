@@ -243,3 +243,18 @@ def test_a_thread_a_handler_starts_calls_as_the_functions_role(target, tmp_path)
     iam.put_role_policy(RoleName="perm-threads", PolicyName="write", PolicyDocument=json.dumps(_policy(
         {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"})))
     assert invoked() == "written"
+
+
+def test_a_function_whose_role_may_not_write_logs_leaves_none(target, tmp_path):
+    iam, awslambda = target.client("iam"), target.client("lambda")
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    print('hello from the handler')\n")
+    role = iam.create_role(RoleName="perm-silent", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    trial_functions.create_function(awslambda, FunctionName="perm-silent", Runtime="python3.12", Role=role,
+                                    Handler="app.handler", Code={"ZipFile": stacks.zip_folder(tmp_path)})
+    awslambda.invoke(FunctionName="perm-silent")
+    assert "hello from the handler" not in _logs(target, "perm-silent")
+    iam.put_role_policy(RoleName="perm-silent", PolicyName="logs", PolicyDocument=json.dumps(_policy(
+        {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": "*"})))
+    awslambda.invoke(FunctionName="perm-silent")
+    assert "hello from the handler" in _logs(target, "perm-silent")

@@ -24,7 +24,7 @@ from serverless_workbook.cloud.target import connect
 from serverless_workbook.common import registry
 from serverless_workbook.common.registry import ROOT
 
-from job_roles import mediaconvert_role
+from roles import mediaconvert_role
 
 FACTS = ("width", "height", "duration", "fps", "video_codec", "audio_codec", "audio_tracks")
 

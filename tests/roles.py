@@ -1,5 +1,15 @@
-"""Roles for MediaConvert jobs submitted by tests: the local MediaConvert reads and writes S3 as the job's role."""
+"""Roles for what tests create: the local cloud acts as a function's or a job's role, as AWS does."""
 import json
+
+
+def function_role(target, name):
+    """A role Lambda may write the function's log with (what AWSLambdaBasicExecutionRole grants); its ARN."""
+    iam = target.client("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+            "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]}]}))
+    return arn
 
 
 def mediaconvert_role(target, name="mediaconvert"):

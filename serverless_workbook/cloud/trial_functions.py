@@ -32,7 +32,7 @@ TRIAL_TAG = "lab-trial"
 # The call is repeated for a bounded time, soon at first (the local cloud's delay is short) and then every few
 # seconds; any other error, or the same one after that, is raised.
 ROLE_PROPAGATION_S = 60
-ROLE_RETRY_S = (0.3, 0.5, 1, 2, 3)
+ROLE_RETRY_S = (0.15, 0.5, 1, 2, 3)
 
 
 def _logs_policy(target: Any, name: str) -> str:

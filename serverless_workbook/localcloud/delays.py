@@ -21,13 +21,22 @@ class Delay:
     local_seconds: float  # the local cloud's, at scale 1
 
     def seconds(self) -> float:
-        return self.local_seconds * float(os.environ.get(SCALE, "1"))
+        return self.local_seconds * _scale()
+
+    def at_most(self) -> float:
+        """How long code that waits for it must allow: a delay keeps the length it had when it began, so one
+        begun at the default scale may still be running after the scale was lowered."""
+        return self.local_seconds * max(1.0, _scale())
+
+
+def _scale() -> float:
+    return float(os.environ.get(SCALE, "1"))
 
 
 # AWS's, in its documentation (the parity ledger links each): about five minutes; seconds; minutes; the time the
 # mapping's poller takes to start; seconds.
 NOTIFICATION_CONFIGURATION = Delay(0.5)
-LOG_EVENTS = Delay(0.3)
+LOG_EVENTS = Delay(0.2)
 TAGGING_LISTING = Delay(1.0)
 STREAM_START = Delay(0.5)
-ROLE_PROPAGATION = Delay(0.25)
+ROLE_PROPAGATION = Delay(0.1)

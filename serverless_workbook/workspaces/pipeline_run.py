@@ -134,7 +134,7 @@ def until_recorded(target: Any, outputs: dict[str, str], video_id: str, upload: 
     a missing item is the handler's doing, and the wait's error says so.
     """
     table = target.resource("dynamodb").Table(outputs["VideosTableName"])
-    deadline = time.monotonic() + (UPLOAD_IDLE_GRACE_S + 2 * delays.NOTIFICATION_CONFIGURATION.seconds()
+    deadline = time.monotonic() + (UPLOAD_IDLE_GRACE_S + 2 * delays.NOTIFICATION_CONFIGURATION.at_most()
                                    if target.is_local else TRIGGER_WAIT_S)
     while True:
         items_before = table.scan(Select="COUNT")["Count"]

@@ -28,9 +28,9 @@ def handler(event, context):
 
 
 @pytest.fixture(autouse=True)
-def twice_as_long(monkeypatch):
-    """Each delay at twice its length, so that a step taken "at once" falls inside it even on a loaded machine."""
-    monkeypatch.setenv(delays.SCALE, "2")
+def longer(monkeypatch):
+    """Each delay four times as long, so that a step taken "at once" falls inside it even on a loaded machine."""
+    monkeypatch.setenv(delays.SCALE, "4")
 
 
 def _zipped(source):
@@ -57,7 +57,8 @@ def _lines(target, function, prefix):
     return sorted(e["message"].strip() for e in function_logs.events(target, function) if e["message"].startswith(prefix))
 
 
-def test_a_new_role_is_refused_at_once_and_a_retrying_create_succeeds(target):
+def test_a_new_role_is_refused_at_once_and_a_retrying_create_succeeds(target, monkeypatch):
+    monkeypatch.setenv(delays.SCALE, "10")  # the shortest delay: a second here, for a loaded machine
     lam = target.client("lambda")
     role = target.client("iam").create_role(RoleName="delay-young", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     with pytest.raises(lam.exceptions.InvalidParameterValueException, match="cannot be assumed by Lambda"):

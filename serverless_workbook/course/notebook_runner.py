@@ -19,6 +19,7 @@ folder standing where the notebook's folder stands (`folder_like`), whose siblin
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,11 +83,12 @@ class Kernel:
         self.folder = folder
 
     @contextmanager
-    def started(self) -> Iterator[Kernel]:
+    def started(self, environment: dict[str, str] | None = None) -> Iterator[Kernel]:
+        """The kernel, its environment this process's with `environment` on top."""
         with folder_like(self.folder) as cwd:
             self.client = _client(self.nb, cwd, allow_errors=True)
             self.client.reset_execution_trackers()
-            with self.client.setup_kernel():
+            with self.client.setup_kernel(env={**os.environ, **(environment or {})}):
                 yield self
 
     def run(self, source: str, metadata: dict | None = None) -> NotebookNode:

@@ -23,7 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from serverless_workbook import localcloud
-from serverless_workbook.common import process_environment
+from serverless_workbook.common import aws_sessions, process_environment
 from serverless_workbook.models import costs
 from serverless_workbook.localcloud.mediaconvert import JobStore
 from serverless_workbook.localcloud.server import LocalServer
@@ -226,7 +226,7 @@ def _connect_local(server: bool, concurrent_lambdas: bool = False) -> Target:
     stop.append(localcloud.uninstall)
     stop.append(jobs.clear)
     stop.append(jobs.wait_idle)
-    session = boto3.session.Session(region_name=region)
+    session = aws_sessions.session(region_name=region)
     account = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
     target = Target("local-server" if server else "local", account, region, session, endpoint_url, jobs, stop)
     if server:
@@ -254,9 +254,9 @@ def _connect_aws() -> Target:
     expected = os.environ.get(ACCOUNT_VARIABLE, "").strip()
     if not expected:
         raise TargetError(f"{ACCOUNT_VARIABLE} is not set. {OPT_IN_HELP}")
-    session = boto3.session.Session(region_name=os.environ.get(REGION_VARIABLE) or None)
+    session = aws_sessions.session(region_name=os.environ.get(REGION_VARIABLE) or None)
     region = session.region_name or LOCAL_REGION
-    session = boto3.session.Session(region_name=region)
+    session = aws_sessions.session(region_name=region)
     actual = session.client("sts").get_caller_identity()["Account"]
     if actual != expected:
         raise TargetError(

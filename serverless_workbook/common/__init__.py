@@ -1,5 +1,6 @@
 """What every layer of the workbook stands on: the course registry, ffmpeg, processes, template files, waiting.
 
+    aws_sessions         boto3 sessions that parse botocore's service descriptions once per process
     deferred_imports     optional imports of our dependencies made when first used, not at start-up
     media                sample clips and probing with ffmpeg (the imageio-ffmpeg wheel's, or IMAGEIO_FFMPEG_EXE)
     process_environment  start processes and change os.environ one at a time, whatever thread does either
@@ -10,5 +11,5 @@
 May import: nothing of the workbook's.
 """
 # The modules other packages, notebooks and commands may use.
-__all__ = ["deferred_imports", "media", "process_environment", "registry", "templates", "waiting"]
+__all__ = ["aws_sessions", "deferred_imports", "media", "process_environment", "registry", "templates", "waiting"]
 

@@ -36,10 +36,9 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import boto3
-import botocore.session
 from moto.awslambda.models import LambdaFunction
 
-from serverless_workbook.common import process_environment
+from serverless_workbook.common import aws_sessions, process_environment
 from serverless_workbook.localcloud import permissions
 from serverless_workbook.localcloud.policy_evaluation import Request
 from serverless_workbook.localcloud.lambda_pool import SandboxCrashed, SandboxPool
@@ -288,13 +287,11 @@ def _role_credentials(function: LambdaFunction) -> dict[str, str]:
 def _session(function: LambdaFunction, sandbox: _Sandbox) -> boto3.session.Session:
     if sandbox.session is None:
         credentials = _role_credentials(function)
-        # The service models the notebook's session has loaded already: a new session reading them again made a
-        # cold start 70 ms slower, near a pattern function's 1 s timeout on a busy machine.
-        core = botocore.session.get_session()
-        core.register_component("data_loader", _original_default_session()._session.get_component("data_loader"))
-        sandbox.session = boto3.session.Session(
+        # The service models the process has loaded already: a new session reading them again made a cold start
+        # 70 ms slower, near a pattern function's 1 s timeout on a busy machine.
+        sandbox.session = aws_sessions.session(
             aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"], aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=credentials["AWS_SESSION_TOKEN"], region_name=function.region, botocore_session=core)
+            aws_session_token=credentials["AWS_SESSION_TOKEN"], region_name=function.region)
     return sandbox.session
 
 

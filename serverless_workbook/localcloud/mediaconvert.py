@@ -31,7 +31,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import BotoCoreError, ClientError
 
-from serverless_workbook.common import media
+from serverless_workbook.common import aws_sessions, media
 from serverless_workbook.localcloud import permissions, transcoder
 from serverless_workbook.localcloud.mediaconvert_settings import UnsupportedSetting, check
 
@@ -89,7 +89,7 @@ class JobStore:
         key = (service, endpoint_url, region, role_arn)
         if key not in self._clients:
             credentials = permissions.role_credentials(role_arn, "mediaconvert-job", region) if role_arn else {}
-            self._clients[key] = boto3.session.Session(
+            self._clients[key] = aws_sessions.session(
                 region_name=region, aws_access_key_id=credentials.get("AWS_ACCESS_KEY_ID"),
                 aws_secret_access_key=credentials.get("AWS_SECRET_ACCESS_KEY"),
                 aws_session_token=credentials.get("AWS_SESSION_TOKEN")).client(service, endpoint_url=endpoint_url)

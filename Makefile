@@ -48,11 +48,18 @@ unit: setup ## the fast tests alone (no notebook, lab run, browser or deployed p
 setup: ## install what the workbook and its tests need (what is missing only)
 	scripts/setup.sh --test
 
-# make grade                            every lab in labs/
+# make grade                            every lab in labs/ (a table per lab, JUnit in reports/)
 # make grade LAB=labs/lab01-....ipynb   one lab
+# make grade SUBMISSIONS=folder/        a class, each submission sandboxed: gradebook, Canvas import, feedback
+#                                       per learner and JUnit per submission, in grades/
+# STRICT=1                              exit with an error unless every exercise passed (for CI)
 LAB ?= $(wildcard labs/*.ipynb)
-grade: setup ## grade labs as an autograder does: LAB=labs/<lab>.ipynb (default: every lab in labs/)
-	$(PY) -m serverless_workbook.course.grading $(LAB)
+grade: setup ## grade labs as an autograder does: LAB=labs/<lab>.ipynb, or a class: SUBMISSIONS=<folder>
+	@if [ -n "$(SUBMISSIONS)" ]; then \
+		$(PY) -m serverless_workbook.course.gradebook $(if $(STRICT),--strict) "$(SUBMISSIONS)"; \
+	else \
+		$(PY) -m serverless_workbook.course.grading $(if $(STRICT),--strict) $(LAB); \
+	fi
 
 execute: setup ## execute notebooks in place in the pinned environment: NB="chapters/... solutions/..."
 	$(PY) -m serverless_workbook.course.notebook_runner $(NB)

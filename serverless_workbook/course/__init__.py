@@ -5,6 +5,10 @@
     course_map       course.toml -> the start page's course map (make course-map)
     checks           what check cells run in the learner's kernel: exercise(...), its expectations, its verdicts
     grading          the grading command: answers spliced into the released lab, run, marked from the verdicts
+    submissions      a class's submissions found in a folder (per learner, GitHub Classroom, nbgrader)
+    sandbox          the process one submission is graded in: read-only, offline but the loopback, memory limited
+    gradebook        grade a class: each submission sandboxed, in parallel, within time limits
+    class_reports    what grading a class writes: gradebook, Canvas import, feedback, JUnit
     judgement        the judgement exercises' options and reasons
     diagram_reader   a drawn diagram read back as nodes and edges, for checks of what a learner drew
     lab_probes       what checks use to watch how an answer got there (HTTP log, presigned URLs)
@@ -17,7 +21,7 @@ May import: models and common (below it); never workspaces or cloud.
 """
 # The modules other packages, notebooks and commands may use.
 __all__ = [
-    "checks", "course_map", "diagram_reader", "grading", "judgement", "lab_format", "lab_probes", "labgen",
-    "notebook_runner", "restart_hints", "trust", "warm_lab",
+    "checks", "class_reports", "course_map", "diagram_reader", "gradebook", "grading", "judgement", "lab_format",
+    "lab_probes", "labgen", "notebook_runner", "restart_hints", "sandbox", "submissions", "trust", "warm_lab",
 ]
 

@@ -11,11 +11,16 @@ per-exercise table, says where the submission's checks differ from the release, 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 from nbformat import NotebookNode
@@ -38,9 +43,17 @@ class Result:
         return self.points if self.passed else 0
 
 
-def mark(nb: NotebookNode, folder: Path) -> list[Result]:
+@dataclass
+class Marked:
+    results: list[Result]
+    stopped: str  # why the run stopped before the end ("" when it did not)
+
+
+def mark(nb: NotebookNode, folder: Path, limits: notebook_runner.Limits = notebook_runner.Limits(),
+         on_result: Callable[[Result], None] = lambda found: None) -> Marked:
     """Run the lab in a fresh kernel to the end, as a learner would (errors and all), in a stand-in for
-    `folder`; one result per check cell, from what the check itself recorded.
+    `folder`; one result per check cell, from what the check itself recorded, each passed to `on_result` as
+    soon as it is known. A check that never ran (the kernel died, the time ran out) fails and says why.
 
     Each check's verdict is read by a REPORT cell run right after it, before any later cell of the
     submission runs, so a later answer cannot rewrite an earlier check's verdict.
@@ -48,9 +61,18 @@ def mark(nb: NotebookNode, folder: Path) -> list[Result]:
     nb = nbformat.from_dict(nb)
     nb.cells = [added for cell in nb.cells
                 for added in ([cell, nbformat.v4.new_code_cell(REPORT)] if check_of(cell) else [cell])]
-    executed = notebook_runner.execute(nb, folder)
-    return [result(cell, verdicts(report)) for cell, report in zip(executed.cells, executed.cells[1:])
-            if check_of(cell)]
+    results: list[Result] = []
+
+    def after_cell(index: int, cell: NotebookNode) -> None:
+        if index and check_of(nb.cells[index - 1]):
+            results.append(result(nb.cells[index - 1], verdicts(cell)))
+            on_result(results[-1])
+
+    stopped = notebook_runner.execute(nb, folder, limits, after_cell)
+    for cell in [c for c in nb.cells if check_of(c)][len(results):]:
+        results.append(Result(check_of(cell), points_of(cell), False, f"the check did not finish: {stopped}"))
+        on_result(results[-1])
+    return Marked(results, stopped)
 
 
 # Run after a check cell: the verdicts the checks recorded in the kernel, as one structured output.
@@ -129,19 +151,34 @@ def splice(submission: NotebookNode, release: NotebookNode) -> tuple[NotebookNod
 
 
 def release_of(submission_path: Path, release_dir: Path = RELEASE) -> Path:
+    """The released lab a submission answers: the one of the same file name, else the one whose checks are the
+    submission's (a submission renamed after its learner)."""
     released = release_dir / submission_path.name
-    if not released.is_file():
-        raise FileNotFoundError(f"no released lab named {submission_path.name} in {release_dir}; "
-                                "keep the lab's file name, or pass --release with the folder of the released labs")
-    return released
+    if released.is_file():
+        return released
+    try:
+        ids = _check_ids(nbformat.read(submission_path, as_version=4))
+    except Exception as error:  # not a notebook at all: the same answer as a notebook of no lab
+        raise FileNotFoundError(f"{submission_path.name} is not a notebook nbformat can read ({error})") from error
+    same = [lab for lab in sorted(release_dir.glob("*.ipynb")) if ids and _check_ids(nbformat.read(lab, 4)) == ids]
+    if len(same) != 1:
+        raise FileNotFoundError(f"no released lab named {submission_path.name} in {release_dir}, nor one with its "
+                                "checks; keep the lab's file name, or pass --release with the folder of the "
+                                "released labs")
+    return same[0]
 
 
-def grade(path: Path, release_dir: Path = RELEASE) -> tuple[list[Result], list[str]]:
-    """Run the submission's answers inside the released lab; its results and the notes on what differs."""
+def _check_ids(nb: NotebookNode) -> list[str]:
+    return [check_of(cell) for cell in nb.cells if check_of(cell)]
+
+
+def grade(path: Path, release_dir: Path = RELEASE, limits: notebook_runner.Limits = notebook_runner.Limits(),
+          on_result: Callable[[Result], None] = lambda found: None) -> tuple[Marked, list[str]]:
+    """Run the submission's answers inside the released lab; what it earned and the notes on what differs."""
     released = release_of(path, release_dir)
     graded, notes = splice(nbformat.read(path, as_version=4), nbformat.read(released, as_version=4))
     # The released lab's folder: its relative paths (../diagrams, workspace/) resolve as in the release.
-    return mark(graded, released.parent), notes
+    return mark(graded, released.parent, limits, on_result), notes
 
 
 def table(results_: list[Result], title: str, notes: list[str] = ()) -> str:
@@ -175,15 +212,46 @@ def junit_xml(results_: list[Result], suite: str, notes: list[str] = ()) -> byte
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+def _stream(name: str, release: Path, limits: notebook_runner.Limits) -> None:
+    """Grade the submission on stdin, a notebook named `name`, for the gradebook: JSON lines on stdout, each as
+    soon as it is known, so what a submission earned before its process was stopped is kept."""
+    # The results go out on a copy of stdout that no child process inherits; what was stdout becomes stderr, so
+    # output the kernel or a process the submission starts writes to its inherited stdout cannot pose as results.
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+
+    def emit(**line: object) -> None:
+        print(json.dumps(line), file=channel, flush=True)
+
+    notebook = Path(tempfile.mkdtemp(prefix="submission-")) / name
+    notebook.write_text(sys.stdin.read(), encoding="utf-8")
+    released = release_of(notebook, release)
+    emit(lab=released.stem)
+    marked, notes = grade(notebook, release, limits, lambda found: emit(result=asdict(found)))
+    emit(notes=notes, stopped=marked.stopped)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Grade lab submissions: their answer cells run inside the released lab, which scores them.")
+        description="Grade lab submissions: their answer cells run inside the released lab, which scores them. "
+                    "A failed exercise is a result, not an error: the exit status is 0 unless --strict.")
     parser.add_argument("notebooks", type=Path, nargs="+")
     parser.add_argument("--release", type=Path, default=RELEASE,
                         help="folder of the released labs, matched by file name (default: labs/)")
     parser.add_argument("--reports", type=Path, default=Path("reports"),
                         help="folder for the JUnit XML files (default: reports/)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 1 when an exercise failed (for CI)")
+    parser.add_argument("--cell-timeout", type=float, default=notebook_runner.CELL_TIMEOUT_S,
+                        help="seconds a cell may run before it is interrupted")
+    parser.add_argument("--time-limit", type=float, default=math.inf, help="seconds the whole lab may run")
+    # The gradebook's child process, in its sandbox: the notebook on stdin, named by the one argument.
+    parser.add_argument("--stdin-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    limits = notebook_runner.Limits(args.cell_timeout, args.time_limit)
+    if args.stdin_json:
+        _stream(args.notebooks[0].name, args.release, limits)
+        return 0
     for notebook in args.notebooks:
         if not notebook.is_file():
             parser.error(f"no such notebook: {notebook}")
@@ -194,16 +262,16 @@ def main(argv: list[str] | None = None) -> int:
     all_passed = True
     for notebook in args.notebooks:
         print(f"Running the answers of {notebook} in the released lab, in a fresh kernel...", flush=True)
-        found, notes = grade(notebook, args.release)
-        if not found:
+        marked, notes = grade(notebook, args.release, limits)
+        if not marked.results:
             parser.error(f"{notebook} has no exercise checks (cells with workbook.check metadata)")
-        print(table(found, f"Grade for {notebook}", notes))
+        print(table(marked.results, f"Grade for {notebook}", notes))
         junit = args.reports / f"{notebook.stem}.xml"
         junit.parent.mkdir(parents=True, exist_ok=True)
-        junit.write_bytes(junit_xml(found, notebook.stem, notes))
+        junit.write_bytes(junit_xml(marked.results, notebook.stem, notes))
         print(f"JUnit XML written to {junit}\n")
-        all_passed &= all(r.passed for r in found)
-    return 0 if all_passed else 1
+        all_passed &= all(r.passed for r in marked.results)
+    return 1 if args.strict and not all_passed else 0
 
 
 if __name__ == "__main__":

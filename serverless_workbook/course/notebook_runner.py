@@ -8,7 +8,7 @@ Three callers, one runner:
   and saved with its outputs. The timing metadata Jupyter adds to every cell is dropped: it is a date,
   changes on every run, and nbval ignores it.
 - `execute` (the grading command): a lab run to the end, carrying on past errors as a learner would, in a
-  stand-in for its folder.
+  stand-in for its folder, within time limits (`Limits`), keeping what ran when its kernel dies.
 - `Kernel` (the warm-lab tests): one kernel driven a cell at a time, in a stand-in folder too.
 
 Lab cells save handlers, template parts and clips into `workspace/` beside the notebook. The grader and the
@@ -19,14 +19,18 @@ folder standing where the notebook's folder stands (`folder_like`), whose siblin
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import tempfile
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 # A cell that runs this long is hung: the longest cell of any notebook here takes well under a minute.
@@ -34,7 +38,10 @@ CELL_TIMEOUT_S = 600
 
 
 def _client(nb: NotebookNode, cwd: Path, allow_errors: bool) -> NotebookClient:
+    # The kernel's own log (ipykernel's "running over TCP without encryption" warning above every grade) is not
+    # the notebook's output: only its errors are shown.
     return NotebookClient(nb, timeout=CELL_TIMEOUT_S, allow_errors=allow_errors, kernel_name="python3",
+                          extra_arguments=["--IPKernelApp.log_level=ERROR"],
                           resources={"metadata": {"path": str(cwd)}})
 
 
@@ -64,12 +71,42 @@ def execute_in_place(path: Path) -> None:
     nbformat.write(without_timings(nb), path)
 
 
-def execute(nb: NotebookNode, folder: Path) -> NotebookNode:
+@dataclass(frozen=True)
+class Limits:
+    """How long a graded run may take: each cell, and the whole notebook."""
+
+    cell_seconds: float = CELL_TIMEOUT_S
+    notebook_seconds: float = math.inf
+
+
+def execute(nb: NotebookNode, folder: Path, limits: Limits = Limits(),
+            after_cell: Callable[[int, NotebookNode], None] = lambda index, cell: None) -> str:
     """Run every cell in a fresh kernel, carrying on past errors, in a stand-in for `folder` (whose own
-    workspace/ is left as it was); the notebook, with its outputs."""
+    workspace/ is left as it was), calling `after_cell` after each; the outputs are in `nb`.
+
+    A cell past its limit is interrupted and ends with a CellTimeout error, and the run goes on; what ran is
+    kept when the kernel dies or the notebook's limit passes. Why the run stopped early ("" when every cell ran).
+    """
+    deadline = time.monotonic() + limits.notebook_seconds
     with folder_like(folder) as cwd:
-        _client(nb, cwd, allow_errors=True).execute()
-    return nb
+        client = _client(nb, cwd, allow_errors=True)
+        client.interrupt_on_timeout = True
+        client.reset_execution_trackers()
+        with client.setup_kernel():
+            for index, cell in enumerate(nb.cells):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return f"stopped at the notebook's time limit ({limits.notebook_seconds:g} s)"
+                client.timeout = max(1, int(min(limits.cell_seconds, remaining)))
+                client.error_on_timeout = {"ename": "CellTimeout", "traceback": [],
+                                           "evalue": f"the cell ran past its limit ({client.timeout} s)"}
+                try:
+                    client.execute_cell(cell, index)
+                except DeadKernelError:
+                    return ("the kernel died (a crash, or the memory limit) while running cell "
+                            f"{index + 1}; the cells after it did not run")
+                after_cell(index, cell)
+    return ""
 
 
 class Kernel:

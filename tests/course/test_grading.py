@@ -30,7 +30,8 @@ def test_a_tampered_submission_is_graded_by_the_released_checks(tmp_path):
     path = tmp_path / LAB1
     nbformat.write(submission, path)
 
-    results, notes = grading.grade(path)
+    marked, notes = grading.grade(path)
+    results = marked.results
 
     assert {r.exercise_id: r.passed for r in results} == {"1.1": True, "1.2": False, "1.3": False, "1.4": False,
                                                           "1.5": False}
@@ -90,7 +91,8 @@ def test_wrong_answers_fail_fast_and_leave_the_other_exercises_gradable(tmp_path
             cell.source = mutant.apply(cell.source)
     nbformat.write(submission, tmp_path / lab)
 
-    results, notes = grading.grade(tmp_path / lab)
+    marked, notes = grading.grade(tmp_path / lab)
+    results = marked.results
 
     verdicts = {r.exercise_id: r.passed for r in results}
     # 2.6 and 2.7 look at the upload 2.5 sent through the pipeline: 2.1's handler never submitted its job.

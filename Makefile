@@ -27,8 +27,9 @@ test: test-kernel test-server test-pythons ## the whole suite, as CI runs it
 test-pythons: setup ## setup and a quick subset under every other supported Python
 	scripts/check_pythons.sh
 
-# The tests wait a good part of their time (the local cloud's delays, browsers, kernels starting), so one worker
-# more than the cores keeps them busy: session 1 took 193 s with three workers on 2 cores, 221 s with two.
+# Session 1's tests wait a good part of their time (the local cloud's delays, browsers, kernels starting), so one
+# worker more than the cores keeps them busy: 192 s with three workers on 2 cores, 220 s with two. Session 2's
+# notebooks encode video and keep the cores busy themselves: one worker per core (67-83 s with three, 61-71 s with two).
 WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
 
 # The lab tests run the media labs in the kernel's local cloud (every check, every trial); their stored outputs
@@ -37,7 +38,7 @@ test-kernel: setup ## session 1: unit, lab and browser tests, and the notebooks 
 	$(call NOTEBOOKS_OF,kernel) $(ANOTHER_MACHINE) .venv/bin/pytest --nbval -n $(WORKERS) --durations=10 tests $$notebooks
 
 test-server: setup ## session 2, AWS-shaped: the notebooks that show media
-	$(call NOTEBOOKS_OF,server) $(ANOTHER_MACHINE) $(AWS_SHAPED) .venv/bin/pytest --nbval -n $(WORKERS) -q $$notebooks
+	$(call NOTEBOOKS_OF,server) $(ANOTHER_MACHINE) $(AWS_SHAPED) .venv/bin/pytest --nbval -n auto -q $$notebooks
 
 # make unit                        every fast test (under a minute on 2 cores)
 # make unit TESTS=tests/course      one folder's (seconds)

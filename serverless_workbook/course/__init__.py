@@ -5,6 +5,7 @@
     course_map       course.toml -> the start page's course map (make course-map)
     checks           what check cells run in the learner's kernel: exercise(...), its expectations, its verdicts
     grading          the grading command: answers spliced into the released lab, run, marked from the verdicts
+    submission_rules what the grader refuses in answer cells before any runs (shortcuts, reaching into the grading)
     submissions      a class's submissions found in a folder (per learner, GitHub Classroom, nbgrader)
     sandbox          the process one submission is graded in: read-only, offline but the loopback, memory limited
     gradebook        grade a class: each submission sandboxed, in parallel, within time limits
@@ -22,6 +23,7 @@ May import: models and common (below it); never workspaces or cloud.
 # The modules other packages, notebooks and commands may use.
 __all__ = [
     "checks", "class_reports", "course_map", "diagram_reader", "gradebook", "grading", "judgement", "lab_format",
-    "lab_probes", "labgen", "notebook_runner", "restart_hints", "sandbox", "submissions", "trust", "warm_lab",
+    "lab_probes", "labgen", "notebook_runner", "restart_hints", "sandbox", "submission_rules", "submissions", "trust",
+    "warm_lab",
 ]
 

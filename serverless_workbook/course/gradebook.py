@@ -119,6 +119,7 @@ def _read(line: dict, graded: Graded) -> None:
         graded.notes = line["notes"]
     if line.get("stopped"):
         graded.flags.append(line["stopped"])
+    graded.flags += line.get("refused", [])
 
 
 def grade_class(found: list[submissions.Submission], settings: Settings, jobs: int) -> list[Graded]:

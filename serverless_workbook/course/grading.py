@@ -18,14 +18,14 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import nbformat
 from nbformat import NotebookNode
 
-from serverless_workbook.course import notebook_runner
+from serverless_workbook.course import notebook_runner, submission_rules
 from serverless_workbook.course.checks import VERDICTS_MIME
 from serverless_workbook.course.lab_format import check_of, exercise_of, points_of
 from serverless_workbook.course.labgen import LABS as RELEASE
@@ -47,6 +47,7 @@ class Result:
 class Marked:
     results: list[Result]
     stopped: str  # why the run stopped before the end ("" when it did not)
+    refused: list[str] = field(default_factory=list)  # exercises refused by the submission rules, and why
 
 
 def mark(nb: NotebookNode, folder: Path, limits: notebook_runner.Limits = notebook_runner.Limits(),
@@ -176,9 +177,20 @@ def grade(path: Path, release_dir: Path = RELEASE, limits: notebook_runner.Limit
           on_result: Callable[[Result], None] = lambda found: None) -> tuple[Marked, list[str]]:
     """Run the submission's answers inside the released lab; what it earned and the notes on what differs."""
     released = release_of(path, release_dir)
-    graded, notes = splice(nbformat.read(path, as_version=4), nbformat.read(released, as_version=4))
+    submission, release = nbformat.read(path, as_version=4), nbformat.read(released, as_version=4)
+    graded, notes = splice(submission, release)
+    # Read before anything runs, outside the kernel: a refused exercise earns nothing, whatever its check says.
+    refused = {r.exercise_id: r.reason for r in submission_rules.refusals(submission, release)}
+
+    def refuse(found: Result) -> Result:
+        reason = refused.get(found.exercise_id)
+        return Result(found.exercise_id, found.points, False, f"refused: {reason}") if reason else found
+
     # The released lab's folder: its relative paths (../diagrams, workspace/) resolve as in the release.
-    return mark(graded, released.parent, limits, on_result), notes
+    marked = mark(graded, released.parent, limits, lambda found: on_result(refuse(found)))
+    marked.results = [refuse(r) for r in marked.results]
+    marked.refused = [f"{exercise_id} refused: {reason}" for exercise_id, reason in refused.items()]
+    return marked, notes
 
 
 def table(results_: list[Result], title: str, notes: list[str] = ()) -> str:
@@ -228,7 +240,7 @@ def _stream(name: str, release: Path, limits: notebook_runner.Limits) -> None:
     released = release_of(notebook, release)
     emit(lab=released.stem)
     marked, notes = grade(notebook, release, limits, lambda found: emit(result=asdict(found)))
-    emit(notes=notes, stopped=marked.stopped)
+    emit(notes=notes, stopped=marked.stopped, refused=marked.refused)
 
 
 def main(argv: list[str] | None = None) -> int:

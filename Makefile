@@ -28,7 +28,7 @@ test-pythons: setup ## setup and a quick subset under every other supported Pyth
 	scripts/check_pythons.sh
 
 # Session 1's tests wait a good part of their time (the local cloud's delays, browsers, kernels starting), so one
-# worker more than the cores keeps them busy: 192 s with three workers on 2 cores, 220 s with two. Session 2's
+# worker more than the cores keeps them busy: 192 s with three workers on 2 cores, 232 s with two. Session 2's
 # notebooks encode video and keep the cores busy themselves: one worker per core (67-83 s with three, 61-71 s with two).
 WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
 

@@ -10,6 +10,7 @@
     sandbox          the process one submission is graded in: read-only, offline but the loopback, memory limited
     gradebook        grade a class: each submission sandboxed, in parallel, within time limits
     class_reports    what grading a class writes: gradebook, Canvas import, feedback, JUnit
+    classroom        GitHub Classroom: the workflow that grades a learner's repository, and the commands it runs
     judgement        the judgement exercises' options and reasons
     diagram_reader   a drawn diagram read back as nodes and edges, for checks of what a learner drew
     lab_probes       what checks use to watch how an answer got there (HTTP log, presigned URLs)
@@ -22,8 +23,8 @@ May import: models and common (below it); never workspaces or cloud.
 """
 # The modules other packages, notebooks and commands may use.
 __all__ = [
-    "checks", "class_reports", "course_map", "diagram_reader", "gradebook", "grading", "judgement", "lab_format",
-    "lab_probes", "labgen", "notebook_runner", "restart_hints", "sandbox", "submission_rules", "submissions", "trust",
-    "warm_lab",
+    "checks", "class_reports", "classroom", "course_map", "diagram_reader", "gradebook", "grading", "judgement",
+    "lab_format", "lab_probes", "labgen", "notebook_runner", "restart_hints", "sandbox", "submission_rules",
+    "submissions", "trust", "warm_lab",
 ]
 

@@ -153,22 +153,32 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     if not found:
         parser.error(f"no notebook in {args.submissions}")
+    hidden = (args.submissions, args.out, labgen.SOLUTIONS)
+    settings = Settings(args.release, args.cell_timeout, args.time_limit, tuple(p for p in hidden if p.is_dir()))
+    try:
+        graded = grade_and_write(found, settings, max(1, args.jobs), args.out)
+    except sandbox.SandboxUnavailable as error:
+        parser.error(str(error))
+    passed = all(r.passed for g in graded for r in g.results) and not any(g.flags for g in graded)
+    return 1 if args.strict and not passed else 0
+
+
+def grade_and_write(found: list[submissions.Submission], settings: Settings, jobs: int, out: Path) -> list[Graded]:
+    """Grade the class and write its reports into `out`, saying what was done."""
     try:
         sandbox.check()
     except sandbox.SandboxUnavailable as error:
-        parser.error(f"{error}. Grading a class needs unprivileged user namespaces (Debian and Ubuntu before 24.04 "
-                     "allow them; on Ubuntu 24.04: sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0)")
+        raise sandbox.SandboxUnavailable(
+            f"{error}. Grading a class needs unprivileged user namespaces (Debian and Ubuntu before 24.04 allow "
+            "them; on Ubuntu 24.04: sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0)") from error
     started = time.monotonic()
-    hidden = (args.submissions, args.out, labgen.SOLUTIONS)
-    settings = Settings(args.release, args.cell_timeout, args.time_limit, tuple(p for p in hidden if p.is_dir()))
-    graded = grade_class(found, settings, max(1, args.jobs))
-    written = class_reports.write(graded, args.out)
+    graded = grade_class(found, settings, jobs)
+    written = class_reports.write(graded, out)
     learners = len({g.learner for g in graded})
     print(f"Graded {len(graded)} notebook(s) of {learners} learner(s) in {time.monotonic() - started:.0f} s.")
     print(class_reports.summary(graded))
     print("Written: " + ", ".join(str(path) for path in written))
-    passed = all(r.passed for g in graded for r in g.results) and not any(g.flags for g in graded)
-    return 1 if args.strict and not passed else 0
+    return graded
 
 
 if __name__ == "__main__":

@@ -53,11 +53,13 @@ setup: ## install what the workbook and its tests need (what is missing only)
 # make grade LAB=labs/lab01-....ipynb   one lab
 # make grade SUBMISSIONS=folder/        a class, each submission sandboxed: gradebook, Canvas import, feedback
 #                                       per learner and JUnit per submission, in grades/
+# HIDDEN=1                              with the instructor's hidden checks (a class only)
 # STRICT=1                              exit with an error unless every exercise passed (for CI)
 LAB ?= $(wildcard labs/*.ipynb)
 grade: setup ## grade labs as an autograder does: LAB=labs/<lab>.ipynb, or a class: SUBMISSIONS=<folder>
 	@if [ -n "$(SUBMISSIONS)" ]; then \
-		$(PY) -m serverless_workbook.course.gradebook $(if $(STRICT),--strict) "$(SUBMISSIONS)"; \
+		$(PY) -m serverless_workbook.course.gradebook $(if $(STRICT),--strict) $(if $(HIDDEN),--hidden-checks) \
+			"$(SUBMISSIONS)"; \
 	else \
 		$(PY) -m serverless_workbook.course.grading $(if $(STRICT),--strict) $(LAB); \
 	fi

@@ -5,6 +5,8 @@
     feedback/<learner>.md       each exercise's points and what its check said, the notes and flags, per lab
     junit/<learner>/<lab>.xml   one JUnit report per submission (CI systems and GitHub Classroom read these)
 
+The learner's files say of a hidden check that it exists and whether it passed, never its message.
+
 Canvas imports a CSV whose first five columns are Student, ID, SIS User ID, SIS Login ID and Section, then one
 column per assignment, and a "Points Possible" row (https://community.canvaslms.com/t5/Instructor-Guide/
 How-do-I-import-grades-in-the-Gradebook/ta-p/807). The learner's folder or file name is written as their SIS
@@ -15,7 +17,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from serverless_workbook.course.grading import Result, junit_xml
@@ -48,8 +50,8 @@ def write(graded: list[Graded], out: Path) -> list[Path]:
         for one in theirs:
             junit = out / "junit" / _file_name(learner) / f"{one.lab or one.notebook.stem}.xml"
             junit.parent.mkdir(parents=True, exist_ok=True)
-            junit.write_bytes(junit_xml(one.results, f"{learner}.{one.lab or one.notebook.stem}",
-                                        [*one.notes, *one.flags]))
+            junit.write_bytes(junit_xml([_for_learner(r) for r in one.results],
+                                        f"{learner}.{one.lab or one.notebook.stem}", [*one.notes, *one.flags]))
             written.append(junit)
     return written
 
@@ -62,6 +64,14 @@ def summary(graded: list[Graded]) -> str:
         flags = f"  flagged: {'; '.join(one.flags)}" if one.flags else ""
         lines.append(f"  {one.learner:<20} {one.lab or one.notebook.name:<30} {earned:>3}/{possible:<3}{flags}")
     return "\n".join(lines)
+
+
+def _for_learner(result: Result) -> Result:
+    """What the learner may read of a result: of a hidden check, that it exists and whether it passed."""
+    if not result.hidden:
+        return result
+    verdict = "passed" if result.passed else "did not pass"
+    return replace(result, message=f"a hidden check {verdict} (its code and message stay with your instructor)")
 
 
 def _file_name(learner: str) -> str:
@@ -138,7 +148,7 @@ def _feedback(learner: str, theirs: list[Graded]) -> str:
         if one.results:
             lines += ["| exercise | points | result | what the check said |", "|---|---|---|---|"]
             lines += [f"| {r.exercise_id} | {r.earned}/{r.points} | {'passed' if r.passed else 'not yet'} | "
-                      f"{_cell(r.message)} |" for r in one.results]
+                      f"{_cell(r.message)} |" for r in map(_for_learner, one.results)]
             lines.append("")
         if one.notes:
             lines += ["Your notebook differs from the released lab:", ""] + [f"- {note}" for note in one.notes] + [""]

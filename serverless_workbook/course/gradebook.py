@@ -31,7 +31,7 @@ from tqdm import tqdm
 from serverless_workbook.course import class_reports, grading, labgen, sandbox, submissions
 from serverless_workbook.course.class_reports import Graded
 from serverless_workbook.course.grading import Result
-from serverless_workbook.course.lab_format import check_of, points_of
+from serverless_workbook.course.lab_format import check_of, is_hidden, points_of
 
 SUBMISSION_SECONDS = 600  # a whole lab: the longest takes about a minute on two busy cores
 CELL_SECONDS = 120
@@ -108,7 +108,7 @@ def _unfinished(graded: Graded, release: Path) -> None:
     reported = {r.exercise_id for r in graded.results}
     lab = nbformat.read(release / f"{graded.lab}.ipynb", as_version=4)
     graded.results += [Result(check_of(cell), points_of(cell), False, "the check did not finish: the grading of "
-                              "this submission was stopped") for cell in lab.cells
+                              "this submission was stopped", is_hidden(cell)) for cell in lab.cells
                        if check_of(cell) and check_of(cell) not in reported]
 
 
@@ -145,8 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=float, default=CELL_SECONDS, help="seconds a cell may run")
     parser.add_argument("--time-limit", type=float, default=SUBMISSION_SECONDS,
                         help="seconds one submission may run")
+    parser.add_argument("--hidden-checks", action="store_true",
+                        help="grade against the instructor's release, built from solutions/: the labs with their "
+                             "hidden checks (instead of --release)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 unless every exercise passed")
     args = parser.parse_args(argv)
+    if args.hidden_checks:
+        labgen.generate(labgen.INSTRUCTOR_RELEASE, keep_hidden=True)
+        args.release = labgen.INSTRUCTOR_RELEASE
     try:
         found = submissions.find(args.submissions)
     except FileNotFoundError as error:

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -27,7 +27,7 @@ from nbformat import NotebookNode
 
 from serverless_workbook.course import notebook_runner, submission_rules
 from serverless_workbook.course.checks import VERDICTS_MIME
-from serverless_workbook.course.lab_format import check_of, exercise_of, points_of
+from serverless_workbook.course.lab_format import check_ids, check_of, exercise_of, is_hidden, points_of
 from serverless_workbook.course.labgen import LABS as RELEASE
 
 
@@ -37,6 +37,7 @@ class Result:
     points: int
     passed: bool
     message: str
+    hidden: bool = False  # a hidden check's: its learner is told that it exists and whether it passed, no more
 
     @property
     def earned(self) -> int:
@@ -71,7 +72,8 @@ def mark(nb: NotebookNode, folder: Path, limits: notebook_runner.Limits = notebo
 
     stopped = notebook_runner.execute(nb, folder, limits, after_cell)
     for cell in [c for c in nb.cells if check_of(c)][len(results):]:
-        results.append(Result(check_of(cell), points_of(cell), False, f"the check did not finish: {stopped}"))
+        results.append(Result(check_of(cell), points_of(cell), False, f"the check did not finish: {stopped}",
+                              is_hidden(cell)))
         on_result(results[-1])
     return Marked(results, stopped)
 
@@ -91,16 +93,16 @@ def verdicts(report_cell: NotebookNode) -> dict[str, dict]:
 def result(check_cell: NotebookNode, found: dict[str, dict]) -> Result:
     """The check cell's result: a pass only when its check recorded one and the cell ended without an error;
     else the check's own message, or the error that stopped the cell."""
-    exercise_id, points = check_of(check_cell), points_of(check_cell)
+    exercise_id, points, hidden = check_of(check_cell), points_of(check_cell), is_hidden(check_cell)
     verdict = found.get(exercise_id)
     errors = [o for o in check_cell.get("outputs", []) if o.output_type == "error"]
     if errors and not (verdict and not verdict["passed"]):
         error = errors[0]
         reason = error.evalue.strip().splitlines()[0] if error.evalue.strip() else ""
-        return Result(exercise_id, points, False, f"the check did not finish: {error.ename}: {reason}")
+        return Result(exercise_id, points, False, f"the check did not finish: {error.ename}: {reason}", hidden)
     if verdict is None:
-        return Result(exercise_id, points, False, "the check recorded no verdict")
-    return Result(exercise_id, points, verdict["passed"], verdict["message"])
+        return Result(exercise_id, points, False, "the check recorded no verdict", hidden)
+    return Result(exercise_id, points, verdict["passed"], verdict["message"], hidden)
 
 
 def splice(submission: NotebookNode, release: NotebookNode) -> tuple[NotebookNode, list[str]]:
@@ -132,7 +134,7 @@ def splice(submission: NotebookNode, release: NotebookNode) -> tuple[NotebookNod
         cell.source = mine[-1].source
     for exercise_id in sorted(set(answers) - released_answers):
         notes.append(f"{exercise_id}: answer cell for an exercise the lab does not have; not run")
-    released_checks = {check_of(c): c.source for c in graded.cells if check_of(c)}
+    released_checks = {check_of(c): c.source for c in graded.cells if check_of(c) and not is_hidden(c)}
     for exercise_id, source in released_checks.items():
         mine = checks.get(exercise_id, [])
         if not mine:
@@ -158,19 +160,16 @@ def release_of(submission_path: Path, release_dir: Path = RELEASE) -> Path:
     if released.is_file():
         return released
     try:
-        ids = _check_ids(nbformat.read(submission_path, as_version=4))
+        ids = check_ids(nbformat.read(submission_path, as_version=4), hidden=False)
     except Exception as error:  # not a notebook at all: the same answer as a notebook of no lab
         raise FileNotFoundError(f"{submission_path.name} is not a notebook nbformat can read ({error})") from error
-    same = [lab for lab in sorted(release_dir.glob("*.ipynb")) if ids and _check_ids(nbformat.read(lab, 4)) == ids]
+    same = [lab for lab in sorted(release_dir.glob("*.ipynb"))
+            if ids and check_ids(nbformat.read(lab, as_version=4), hidden=False) == ids]
     if len(same) != 1:
         raise FileNotFoundError(f"no released lab named {submission_path.name} in {release_dir}, nor one with its "
                                 "checks; keep the lab's file name, or pass --release with the folder of the "
                                 "released labs")
     return same[0]
-
-
-def _check_ids(nb: NotebookNode) -> list[str]:
-    return [check_of(cell) for cell in nb.cells if check_of(cell)]
 
 
 def grade(path: Path, release_dir: Path = RELEASE, limits: notebook_runner.Limits = notebook_runner.Limits(),
@@ -184,7 +183,7 @@ def grade(path: Path, release_dir: Path = RELEASE, limits: notebook_runner.Limit
 
     def refuse(found: Result) -> Result:
         reason = refused.get(found.exercise_id)
-        return Result(found.exercise_id, found.points, False, f"refused: {reason}") if reason else found
+        return replace(found, passed=False, message=f"refused: {reason}") if reason else found
 
     # The released lab's folder: its relative paths (../diagrams, workspace/) resolve as in the release.
     marked = mark(graded, released.parent, limits, lambda found: on_result(refuse(found)))

@@ -3,7 +3,8 @@
 Instructors write one solution notebook. A cell holding an exercise's answer
 carries ``{"workbook": {"exercise": "1.2"}}`` in its metadata and fences the
 answer with nbgrader's markers; the cell that checks it carries
-``{"workbook": {"check": "1.2", "points": 2}}``.
+``{"workbook": {"check": "1.2", "points": 2}}``. A hidden check, which the learner's lab does not have and only
+the instructor's release runs, carries ``{"workbook": {"check": "1.2-hidden", "points": 1, "hidden": true}}``.
 """
 from __future__ import annotations
 
@@ -45,13 +46,18 @@ def check_of(cell: NotebookNode) -> str | None:
     return _marks(cell).get("check")
 
 
+def is_hidden(cell: NotebookNode) -> bool:
+    """Whether this check cell is hidden: stripped from labs/, run only by the instructor's release."""
+    return bool(_marks(cell).get("hidden"))
+
+
 def points_of(cell: NotebookNode) -> int:
     return int(_marks(cell).get("points", 1))
 
 
-def check_ids(nb: NotebookNode) -> list[str]:
-    """Exercise ids in the order their checks appear."""
-    return [check_of(c) for c in nb.cells if check_of(c)]
+def check_ids(nb: NotebookNode, hidden: bool = True) -> list[str]:
+    """Check ids in the order their checks appear (the hidden checks' too, unless `hidden` is False)."""
+    return [check_of(c) for c in nb.cells if check_of(c) and (hidden or not is_hidden(c))]
 
 
 def top_level_functions(source: str) -> dict[str, ast.FunctionDef]:

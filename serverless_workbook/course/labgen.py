@@ -1,8 +1,10 @@
 """Generates the student labs in labs/ from the instructor's sources in solutions/.
 
 Each solution region becomes a stub that raises NotImplementedError, outputs
-are cleared, and no marker or solution text survives. The same stubbing,
-applied to one exercise at a time, drives the invert test.
+are cleared, hidden checks are dropped, and no marker or solution text survives.
+The same stubbing, applied to one exercise at a time, drives the invert test.
+The instructor's release (`--instructor`) is the same with its hidden checks
+kept: the grader runs it, learners never see it.
 """
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ import nbformat
 from nbformat import NotebookNode
 
 from serverless_workbook.course.notebook_runner import without_timings
-from serverless_workbook.course.lab_format import BEGIN, END, exercise_of, stub_line
+from serverless_workbook.course.lab_format import BEGIN, END, exercise_of, is_hidden, stub_line
 from serverless_workbook.common.registry import ROOT
 
 SOLUTIONS = ROOT / "solutions"
 LABS = ROOT / "labs"
+# Beside labs/, so the labs' relative paths (../templates) resolve; not committed (.gitignore).
+INSTRUCTOR_RELEASE = ROOT / ".instructor-release"
 
 
 class MarkerError(ValueError):
@@ -65,9 +69,10 @@ def stub_exercises(nb: NotebookNode, only: set[str] | None = None) -> NotebookNo
     return nb
 
 
-def student_version(nb: NotebookNode) -> NotebookNode:
-    """Every exercise stubbed, outputs and execution counts cleared."""
+def student_version(nb: NotebookNode, keep_hidden: bool = False) -> NotebookNode:
+    """Every exercise stubbed, outputs and execution counts cleared, hidden checks dropped unless `keep_hidden`."""
     nb = stub_exercises(nb)
+    nb.cells = [cell for cell in nb.cells if keep_hidden or not is_hidden(cell)]
     # Widget state belongs to the cleared outputs, and its model ids change with every execution.
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
@@ -77,12 +82,13 @@ def student_version(nb: NotebookNode) -> NotebookNode:
     return without_timings(nb)
 
 
-def generate(out_dir: Path = LABS, sources: Path = SOLUTIONS) -> list[Path]:
-    """Writes the student version of every solution notebook into out_dir."""
+def generate(out_dir: Path = LABS, sources: Path = SOLUTIONS, keep_hidden: bool = False) -> list[Path]:
+    """Writes the student version of every solution notebook into out_dir (the instructor's, with its hidden
+    checks, when `keep_hidden`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for solution in sorted(sources.glob("*.ipynb")):
-        lab = student_version(nbformat.read(solution, as_version=4))
+        lab = student_version(nbformat.read(solution, as_version=4), keep_hidden)
         leaked = re.search(r"BEGIN SOLUTION|END SOLUTION", nbformat.writes(lab))
         if leaked:
             raise MarkerError(f"{solution.name}: a solution marker survived generation")
@@ -95,8 +101,11 @@ def generate(out_dir: Path = LABS, sources: Path = SOLUTIONS) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Generate the student labs from solutions/.")
     parser.add_argument("--out", type=Path, default=LABS, help="where to write the labs (default: labs/)")
+    parser.add_argument("--instructor", action="store_true",
+                        help=f"the instructor's release, hidden checks kept (default folder: {INSTRUCTOR_RELEASE.name}/)")
     args = parser.parse_args()
-    for path in generate(args.out):
+    out = INSTRUCTOR_RELEASE if args.instructor and args.out == LABS else args.out
+    for path in generate(out, keep_hidden=args.instructor):
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 

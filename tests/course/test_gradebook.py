@@ -113,14 +113,19 @@ def test_a_class_is_graded_whatever_its_submissions_do(tmp_path, capsys):
     out = tmp_path / "grades"
 
     status = gradebook.main([str(class_), "--out", str(out), "--jobs", "2", "--time-limit", "10",
-                             "--cell-timeout", "5", "--strict"])
+                             "--cell-timeout", "5", "--strict", "--hidden-checks"])
 
     assert status == 1, "--strict: not every exercise passed"
     with (out / "gradebook.csv").open(encoding="utf-8") as file:
         rows = {row["learner"]: row for row in csv.DictReader(file)}
     total = f"{LAB1[:-6]} total"
+    # Lab 1's hidden check (1.2-hidden, 1 point) counts: with it, the lab is worth 12.
     assert {learner: int(row[total]) for learner, row in rows.items() if learner in "alice bob carol dave"} == {
-        "alice": 11, "bob": 0, "carol": 0, "dave": 4}
+        "alice": 12, "bob": 0, "carol": 0, "dave": 5}
+    assert rows["alice"][f"{LAB1[:-6]} 1.2-hidden"] == "1" and rows["bob"][f"{LAB1[:-6]} 1.2-hidden"] == "0"
+    alice = (out / "feedback" / "alice.md").read_text(encoding="utf-8")
+    assert "| 1.2-hidden | 1/1 | passed | a hidden check passed (its code and message stay with your instructor) |" in alice
+    assert "at its edges" not in alice + (out / "junit" / "alice" / f"{LAB1[:-6]}.xml").read_text(encoding="utf-8")
     assert rows["alice"]["flags"] == rows["bob"]["flags"] == ""
     assert "time limit" in rows["carol"]["flags"] and "kernel died" in rows["dave"]["flags"]
     assert not (CHECKOUT / "labs" / "owned.txt").exists()
@@ -130,7 +135,7 @@ def test_a_class_is_graded_whatever_its_submissions_do(tmp_path, capsys):
     with (out / "canvas.csv").open(encoding="utf-8") as file:
         canvas = list(csv.reader(file))
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", LAB1[:-6]]
-    assert canvas[1][0] == "Points Possible" and ["alice", "", "", "alice", "", "11"] in canvas
+    assert canvas[1] == ["Points Possible", "", "", "", "", "12"] and ["alice", "", "", "alice", "", "12"] in canvas
     assert {path.name for path in (out / "junit").glob("*/*.xml")} == {f"{LAB1[:-6]}.xml"}
     assert len(list((out / "junit").iterdir())) == 4
     printed = capsys.readouterr()

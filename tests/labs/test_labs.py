@@ -6,7 +6,8 @@ it, and its check must fail. The mutant tests go further: realistic wrong answer
 mutant names. Both run in one warm kernel per lab (serverless_workbook.course.warm_lab): the solution
 runs once, and each variant is swapped in, checked and swapped back out just before its check,
 so after every trial the lab goes on, and its real checks must all still pass. First, in the
-same kernel, the released lab runs untouched from top to bottom, and every check must fail there.
+same kernel, the released lab runs untouched from top to bottom, with the instructor's hidden checks, and every
+check must fail there.
 """
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import lab_mutants
 
 from serverless_workbook.common import registry
 from serverless_workbook.course import grading, labgen, warm_lab
-from serverless_workbook.course.lab_format import check_ids
+from serverless_workbook.course.lab_format import check_ids, is_hidden
 from serverless_workbook.localcloud import delays
 
 # The labs course.toml lists (tests/notebooks/test_registry.py: exactly the notebooks in solutions/).
@@ -50,7 +51,8 @@ def test_student_version_keeps_no_solution(solution):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
     solved = nbformat.read(solution, as_version=4)
-    for before, after in zip(solved.cells, student.cells):
+    assert not [cell for cell in student.cells if is_hidden(cell)], "a hidden check reached the learner's lab"
+    for before, after in zip([cell for cell in solved.cells if not is_hidden(cell)], student.cells, strict=True):
         if before.metadata.get("workbook", {}).get("exercise") and before.cell_type == "code":
             assert "NotImplementedError" in after.source
 
@@ -58,7 +60,8 @@ def test_student_version_keeps_no_solution(solution):
 def _variants(solution: Path, mutants: list[lab_mutants.Mutant]) -> list[warm_lab.Variant]:
     nb = nbformat.read(solution, as_version=4)
     stubbed = labgen.stub_exercises(nb)
-    variants = [warm_lab.Variant(i, "stub", warm_lab.answer_cells(stubbed, i)[0].source) for i in check_ids(nb)]
+    variants = [warm_lab.Variant(i, "stub", warm_lab.answer_cells(stubbed, i)[0].source)
+                for i in check_ids(nb, hidden=False)]
     for mutant in mutants:
         answer = warm_lab.answer_cells(nb, mutant.exercise)[0].source
         variants.append(warm_lab.Variant(mutant.exercise, mutant.name, mutant.apply(answer), mutant.settle))
@@ -68,21 +71,28 @@ def _variants(solution: Path, mutants: list[lab_mutants.Mutant]) -> list[warm_la
 def _warm_lab_tests(lab: registry.Entry) -> type:
     """One class per lab: pytest-xdist's loadscope keeps a class on one worker, and its warm run runs once."""
     solution = lab.path
-    ids = check_ids(nbformat.read(solution, as_version=4))
+    # The exercises, by their visible checks; every check, hidden ones too, must fail untouched and pass solved.
+    ids = check_ids(nbformat.read(solution, as_version=4), hidden=False)
+    every_check = check_ids(nbformat.read(solution, as_version=4))
     mutants = getattr(lab_mutants, lab.mutants)
 
     class WarmLab:
         @pytest.fixture(scope="class")
         @classmethod
-        def outcome(cls) -> warm_lab.Outcome:
-            return warm_lab.run(solution, _variants(solution, mutants), untouched=lab.released,
+        def outcome(cls, tmp_path_factory) -> warm_lab.Outcome:
+            # Untouched as the instructor's release has it: labs/'s lab, plus the hidden checks.
+            untouched = tmp_path_factory.mktemp("release") / lab.path.name
+            nbformat.write(labgen.student_version(nbformat.read(solution, as_version=4), keep_hidden=True), untouched)
+            return warm_lab.run(solution, _variants(solution, mutants), untouched=untouched,
                                 environment=WARM_ENVIRONMENT)
 
         def test_the_untouched_lab_fails_every_check(self, outcome):
-            assert {i: r.passed for i, r in outcome.untouched.items()} == {i: False for i in ids}, outcome.untouched
+            assert {i: r.passed for i, r in outcome.untouched.items()} == {i: False for i in every_check}, (
+                outcome.untouched)
 
         def test_every_check_passes_on_the_solution_after_its_trials(self, outcome):
-            assert {i: r.passed for i, r in outcome.solution.items()} == {i: True for i in ids}, outcome.solution
+            assert {i: r.passed for i, r in outcome.solution.items()} == {i: True for i in every_check}, (
+                outcome.solution)
 
         @pytest.mark.parametrize("exercise_id", ids)
         def test_check_fails_when_its_exercise_is_left_undone(self, outcome, exercise_id):

@@ -18,13 +18,12 @@ LONGEST_FIRST = (
     "tests/ui/test_ui_jupyterlab.py",  # 51 s
     "tests/cloud/test_redeploy.py",  # 35 s
     "tests/course/test_grading.py",  # 29 s
-    "tests/course/test_gradebook.py",  # 30 s: a class of four, one of them hanging until its time limit
     "tests/templates/test_pipeline_e2e.py",  # 22 s
     "tests/localcloud/test_delays.py",  # 18 s: each delay waited out, at twice its length
 )
 # Whole labs, a browser, deployed pipelines or notebooks: `make unit` leaves these out.
 SLOW = ("tests/labs/", "tests/ui/", "tests/templates/", "tests/cloud/test_redeploy.py", "tests/course/test_grading.py",
-        "tests/course/test_gradebook.py", "tests/localcloud/test_permissions.py", "tests/localcloud/test_delays.py",
+        "tests/course/test_gradebook.py", "tests/course/test_notebook_runner.py", "tests/localcloud/test_permissions.py", "tests/localcloud/test_delays.py",
         "tests/localcloud/test_localcloud_lambda_parallel.py", "tests/localcloud/test_api_gateway.py")
 NBVAL_SECONDS = {entry.notebook: entry.nbval_seconds for entry in registry.entries()}
 

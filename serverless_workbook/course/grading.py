@@ -5,8 +5,12 @@
 Each submission's answer cells (found by their ``workbook.exercise`` metadata) are put into the pristine
 released lab, which runs in a fresh kernel (course.notebook_runner), so an edited, deleted or added check
 cell changes nothing. The checks (course.checks) record their verdicts in that kernel, and a last cell
-reports them as one structured output: pass or fail is never searched for in printed text. It prints a
-per-exercise table, says where the submission's checks differ from the release, and writes JUnit XML.
+reports them as one structured output: pass or fail is never searched for in printed text. Before anything
+runs, course.submission_rules reads the answers and refuses the exercises whose answers take a shortcut or reach
+into the grading. Cells and the whole lab run within time limits; what finished counts when the kernel dies. It
+prints a per-exercise table, says where the submission's checks differ from the release, and writes JUnit XML;
+a failed exercise is a result, so the exit status is 0 unless --strict. A class is graded by course.gradebook,
+which runs this module once per submission, in a sandbox.
 """
 from __future__ import annotations
 
@@ -161,7 +165,7 @@ def release_of(submission_path: Path, release_dir: Path = RELEASE) -> Path:
         return released
     try:
         ids = check_ids(nbformat.read(submission_path, as_version=4), hidden=False)
-    except Exception as error:  # not a notebook at all: the same answer as a notebook of no lab
+    except Exception as error:  # nbformat's many ways of saying the file is not a notebook
         raise FileNotFoundError(f"{submission_path.name} is not a notebook nbformat can read ({error})") from error
     same = [lab for lab in sorted(release_dir.glob("*.ipynb"))
             if ids and check_ids(nbformat.read(lab, as_version=4), hidden=False) == ids]

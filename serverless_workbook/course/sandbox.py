@@ -71,10 +71,13 @@ def check() -> None:
         raise SandboxUnavailable(f"the grading sandbox could not be made here: {lines[-1]}")
 
 
+def _bytes(text: str | None) -> bytes | None:
+    return text.encode() if text is not None else None
+
+
 def _mount(source: str | None, target: str, kind: str | None, flags: int, options: str | None = None) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
-    encode = lambda text: text.encode() if text is not None else None  # noqa: E731
-    if libc.mount(encode(source), encode(target), encode(kind), flags, encode(options)) != 0:
+    if libc.mount(_bytes(source), _bytes(target), _bytes(kind), flags, _bytes(options)) != 0:
         raise SandboxUnavailable(f"mounting {target} failed: {os.strerror(ctypes.get_errno())}")
 
 

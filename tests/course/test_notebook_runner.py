@@ -1,4 +1,6 @@
-"""Labs run by the grader and the tests write into a stand-in folder, never into the real one."""
+"""Labs run by the grader and the tests write into a stand-in folder, never into the real one, and within limits."""
+import nbformat
+
 from serverless_workbook.course import notebook_runner
 
 
@@ -14,3 +16,27 @@ def test_the_stand_in_resolves_sibling_paths_and_keeps_writes_to_itself(tmp_path
         (stand_in / "workspace" / "app.py").write_text("def handler(event, context): ...\n")
     assert not (real / "workspace").exists()
     assert not stand_in.parent.exists()
+
+
+def test_a_hung_cell_is_interrupted_and_an_uninterruptible_one_stops_the_run_keeping_what_ran(tmp_path):
+    cells = ["print('before')", "import time\ntime.sleep(60)", "print('after the interrupt')",
+             "while True:\n    try:\n        time.sleep(1)\n    except KeyboardInterrupt:\n        pass",
+             "print('never')"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    ran = []
+
+    stopped = notebook_runner.execute(nb, tmp_path, notebook_runner.Limits(cell_seconds=2, notebook_seconds=8),
+                                      lambda index, cell: ran.append(index))
+
+    assert stopped == "stopped at the notebook's time limit (8 s)"
+    assert ran == [0, 1, 2, 3]
+    assert [[o.get("text") or o.get("ename") for o in cell.outputs] for cell in nb.cells] == [
+        ["before\n"], ["KeyboardInterrupt"], ["after the interrupt\n"], [], []]
+
+
+def test_a_dead_kernel_stops_the_run_keeping_what_ran(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+        "print('before')", "import os\nos._exit(1)", "print('never')")])
+    stopped = notebook_runner.execute(nb, tmp_path)
+    assert stopped.startswith("the kernel died") and "cell 2" in stopped
+    assert nb.cells[0].outputs[0].text == "before\n" and nb.cells[2].outputs == []

@@ -23,8 +23,9 @@ LONGEST_FIRST = (
 )
 # Whole labs, a browser, deployed pipelines or notebooks: `make unit` leaves these out.
 SLOW = ("tests/labs/", "tests/ui/", "tests/templates/", "tests/cloud/test_redeploy.py", "tests/course/test_grading.py",
-        "tests/course/test_gradebook.py", "tests/course/test_notebook_runner.py", "tests/localcloud/test_permissions.py", "tests/localcloud/test_delays.py",
-        "tests/localcloud/test_localcloud_lambda_parallel.py", "tests/localcloud/test_api_gateway.py")
+        "tests/course/test_gradebook.py", "tests/course/test_notebook_runner.py", "tests/localcloud/test_permissions.py",
+        "tests/localcloud/test_delays.py", "tests/localcloud/test_localcloud_lambda_parallel.py",
+        "tests/localcloud/test_api_gateway.py")
 NBVAL_SECONDS = {entry.notebook: entry.nbval_seconds for entry in registry.entries()}
 
 

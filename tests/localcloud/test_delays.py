@@ -58,7 +58,8 @@ def _lines(target, function, prefix):
 
 
 def test_a_new_role_is_refused_at_once_and_a_retrying_create_succeeds(target, monkeypatch):
-    monkeypatch.setenv(delays.SCALE, "10")  # the shortest delay: a second here, for a loaded machine
+    # The shortest delay, at three seconds: on a loaded machine a second passed between the two calls.
+    monkeypatch.setenv(delays.SCALE, "30")
     lam = target.client("lambda")
     role = target.client("iam").create_role(RoleName="delay-young", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     with pytest.raises(lam.exceptions.InvalidParameterValueException, match="cannot be assumed by Lambda"):

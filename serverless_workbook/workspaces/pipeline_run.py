@@ -61,12 +61,8 @@ def _local_cloud_idle(target: Any) -> bool:
     return target.jobs is not None and target.jobs.idle.is_set()
 
 
-def wait_for_item(target: Any, table_name: str, item_id: str, ready: Callable[[dict], bool],
-                  timeout: float | None = None, idle_grace: float = IDLE_GRACE_S) -> dict[str, Any]:
-    """The item once `ready` says so. On the local cloud a wrong handler is reported as soon as the cloud has
-    nothing left to do (or after 30 s at most), rather than after a real account's 15 minutes."""
-    timeout = timeout or (30 if target.is_local else 900)
-    table = target.resource("dynamodb").Table(table_name)
+def _hopeless_once_idle(target: Any, grace: float) -> Callable[[], str | None]:
+    """For waiting.until: a reason to stop once the local cloud has had no work for `grace` seconds (never on AWS)."""
     idle_since = None
 
     def hopeless() -> str | None:
@@ -75,14 +71,24 @@ def wait_for_item(target: Any, table_name: str, item_id: str, ready: Callable[[d
             idle_since = None
             return None
         idle_since = idle_since or time.monotonic()
-        if time.monotonic() - idle_since > idle_grace:
+        if time.monotonic() - idle_since > grace:
             return "and the local cloud has no work left that could change it"
         return None
 
+    return hopeless
+
+
+def wait_for_item(target: Any, table_name: str, item_id: str, ready: Callable[[dict], bool],
+                  timeout: float | None = None, idle_grace: float = IDLE_GRACE_S) -> dict[str, Any]:
+    """The item once `ready` says so. On the local cloud a wrong handler is reported as soon as the cloud has
+    nothing left to do (or after 30 s at most), rather than after a real account's 15 minutes."""
+    timeout = timeout or (30 if target.is_local else 900)
+    table = target.resource("dynamodb").Table(table_name)
     try:
         return waiting.until(lambda: table.get_item(Key={"id": item_id}, ConsistentRead=True).get("Item"),
                              f"the videos item {item_id!r}", ready=lambda item: item is not None and ready(item),
-                             timeout=timeout, interval=_poll_seconds(target), hopeless=hopeless)
+                             timeout=timeout, interval=_poll_seconds(target),
+                             hopeless=_hopeless_once_idle(target, idle_grace))
     except waiting.WaitTimedOut as waited:
         item = waited.last
         found = (f"{NO_ITEM} (an upload right after the deploy may start nothing: S3 applies a new trigger after a "
@@ -105,8 +111,10 @@ def watch_job(target: Any, job_id: str, label: str) -> dict[str, Any]:
             bar.update(max(0, done - bar.n))
             return found
 
+        # A job the local MediaConvert no longer runs would otherwise be waited for forever.
         return waiting.until(job, f"the MediaConvert job {job_id} to end", interval=_poll_seconds(target),
-                             ready=lambda found: found["Status"] in stacks.FINAL_JOB_STATES)
+                             ready=lambda found: found["Status"] in stacks.FINAL_JOB_STATES,
+                             hopeless=_hopeless_once_idle(target, IDLE_GRACE_S))
 
 
 def _needs_stack(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -5,9 +5,10 @@
 
 The folder may be laid out as course.submissions describes (a folder or a notebook per learner, GitHub
 Classroom's clones, nbgrader's submitted/). Each submission (one learner's notebook) is graded by the grading
-command in a process of its own, sandboxed (course.sandbox: read-only checkout, no network but the local
-cloud's, memory limited), with a wall-clock limit per cell and per submission; one that hangs, crashes its
-kernel or runs out of memory keeps the points of the checks that finished, is flagged, and the batch goes on.
+command in a process of its own, sandboxed (course.sandbox: every file system read-only but a private /tmp, no
+network but the local cloud's loopback, memory limited), with a wall-clock limit per cell and per submission; one
+that hangs, crashes its kernel or runs out of memory keeps the points of the checks that finished, is flagged, and
+the batch goes on, as it does past a file that is not a notebook.
 Submissions are graded `--jobs` at a time (default: one per core). What is written is class_reports'.
 """
 from __future__ import annotations
@@ -53,7 +54,8 @@ def grade_one(submission: submissions.Submission, settings: Settings) -> Graded:
     graded = Graded(submission.learner, submission.notebook)
     try:
         graded.lab = grading.release_of(submission.notebook, settings.release).stem
-    except FileNotFoundError as error:
+        text = submission.notebook.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError) as error:
         graded.flags.append(f"not graded: {error}")
         return graded
     command = sandbox.command([
@@ -68,10 +70,12 @@ def grade_one(submission: submissions.Submission, settings: Settings) -> Graded:
         killer.start()
         try:
             # stdin is written by a thread: a child that stops reading must not block the reading of its results.
-            threading.Thread(target=_send, args=(process, submission.notebook.read_text(encoding="utf-8")),
-                             daemon=True).start()
+            threading.Thread(target=_send, args=(process, text), daemon=True).start()
             for line in process.stdout:
-                _read(json.loads(line), graded)
+                try:
+                    _read(json.loads(line), graded)
+                except (ValueError, TypeError, KeyError):
+                    graded.flags.append(f"the grading process wrote a line that is not a result: {line[:80]!r}")
             process.wait()
         finally:
             killer.cancel()

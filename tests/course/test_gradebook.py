@@ -107,6 +107,10 @@ def test_a_class_is_graded_whatever_its_submissions_do(tmp_path, capsys):
     _notebook(class_ / "dave" / LAB1, _answered(solution, {"1.3": (
         f"import os, subprocess\nopen({str(CHECKOUT / 'labs' / 'owned.txt')!r}, 'w')\n"), "1.4": (
         f"import os, subprocess\nsubprocess.run(['echo', {FORGED!r}])\nos._exit(3)")}))
+    # Not a notebook at all, under a lab's name and under a learner's.
+    (class_ / "erin").mkdir()
+    (class_ / "erin" / LAB1).write_text("my answers are in the attached PDF", encoding="utf-8")
+    (class_ / "frank.ipynb").write_bytes(b"\x89PNG\r\n")
     out = tmp_path / "grades"
 
     status = gradebook.main([str(class_), "--out", str(out), "--jobs", "2", "--strict", "--hidden-checks"])
@@ -116,8 +120,10 @@ def test_a_class_is_graded_whatever_its_submissions_do(tmp_path, capsys):
         rows = {row["learner"]: row for row in csv.DictReader(file)}
     total = f"{LAB1[:-6]} total"
     # Lab 1's hidden check (1.2-hidden, 1 point) counts: with it, the lab is worth 12.
-    assert {learner: int(row[total]) for learner, row in rows.items() if learner != "(points possible)"} == {
-        "alice": 12, "bob": 0, "dave": 5}
+    assert {learner: row[total] for learner, row in rows.items() if learner != "(points possible)"} == {
+        "alice": "12", "bob": "0", "dave": "5", "erin": "0", "frank": ""}
+    assert "the grading process ended with status 1" in rows["erin"]["flags"]
+    assert "frank.ipynb is not a notebook nbformat can read" in rows["frank"]["flags"]
     assert rows["alice"][f"{LAB1[:-6]} 1.2-hidden"] == "1" and rows["bob"][f"{LAB1[:-6]} 1.2-hidden"] == "0"
     alice = (out / "feedback" / "alice.md").read_text(encoding="utf-8")
     assert "| 1.2-hidden | 1/1 | passed | a hidden check passed (its code and message stay with your instructor) |" in alice
@@ -132,7 +138,7 @@ def test_a_class_is_graded_whatever_its_submissions_do(tmp_path, capsys):
         canvas = list(csv.reader(file))
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", LAB1[:-6]]
     assert canvas[1] == ["Points Possible", "", "", "", "", "12"] and ["alice", "", "", "alice", "", "12"] in canvas
-    assert {path.name for path in (out / "junit").glob("*/*.xml")} == {f"{LAB1[:-6]}.xml"}
-    assert len(list((out / "junit").iterdir())) == 3
+    assert sorted(path.relative_to(out / "junit").as_posix() for path in (out / "junit").glob("*/*.xml")) == [
+        f"{learner}/{LAB1[:-6]}.xml" for learner in ("alice", "bob", "dave", "erin")] + ["frank/frank.xml"]
     printed = capsys.readouterr()
     assert "without encryption" not in printed.out + printed.err

@@ -5,7 +5,7 @@
 
 The folder may be laid out as course.submissions describes (a folder or a notebook per learner, GitHub
 Classroom's clones, nbgrader's submitted/). Each submission (one learner's notebook) is graded by the grading
-command in a process of its own, sandboxed (course.sandbox: every file system read-only but a private /tmp, no
+command in a process of its own, sandboxed (course.sandbox: every file system read-only but a private /dev/shm, no
 network but the local cloud's loopback, memory limited), with a wall-clock limit per cell and per submission; one
 that hangs, crashes its kernel or runs out of memory keeps the points of the checks that finished, is flagged, and
 the batch goes on, as it does past a file that is not a notebook.

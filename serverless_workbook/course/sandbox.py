@@ -4,11 +4,12 @@ A submission is untrusted code (the README's threat model). `command()` is how t
 one submission; the process it starts, before it runs anything of the submission:
 
 - enters new Linux user, mount and network namespaces (`unshare`, no privileges needed where the kernel allows
-  unprivileged user namespaces, as Debian's does), where every file system is read-only but a private, empty /tmp
-  (and /dev/shm), and the only network is the namespace's own loopback: the submission can change nothing that
+  unprivileged user namespaces, as Debian's does), where every file system is read-only but a private, empty
+  /dev/shm (its temporary folder), and the only network is the namespace's own loopback: the submission can change nothing that
   outlives its grading (the checkout, the interpreter, the home folder), and can reach the local cloud, which
   listens on that loopback, but no real account, whatever its environment or code says;
-- runs with its home in that /tmp, the local cloud as its target, and no AWS credentials or configuration files;
+- runs with its home and TMPDIR in that /dev/shm, the local cloud as its target, and no AWS credentials or
+  configuration files;
 - limits every process it starts to MEMORY_LIMIT of address space, so a cell that hogs memory fails there with a
   MemoryError instead of taking the machine.
 
@@ -30,7 +31,9 @@ import sys
 from pathlib import Path
 
 MEMORY_LIMIT = 6 * 2**30  # bytes of address space per process: a lab's kernel uses well under 2 GiB of it
-PRIVATE_TMP_SIZE = "2g"  # what the submission may write, in memory
+# The submission's only writable place, in memory. Not a new /tmp: a checkout (and its interpreter) may live there.
+PRIVATE = Path("/dev/shm")
+PRIVATE_SIZE = "2g"
 # The environment a graded submission sees: the local cloud, and no way to find credentials.
 LOCAL_ONLY = {
     "WORKBOOK_TARGET": "local",
@@ -83,7 +86,7 @@ def _mount(source: str | None, target: str, kind: str | None, flags: int, option
 
 def _read_only_everywhere(hidden: list[str]) -> None:
     """Every mount read-only (not the kernel's /proc, /sys and /dev), the `hidden` folders empty, then an empty
-    private /tmp and /dev/shm."""
+    private PRIVATE."""
     with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
         points = [(fields[4].encode().decode("unicode_escape"), fields[5].split(","))
                   for fields in (line.split() for line in mounts)]
@@ -94,8 +97,7 @@ def _read_only_everywhere(hidden: list[str]) -> None:
             _mount(None, point, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | kept)
     for folder in hidden:
         _mount("tmpfs", folder, "tmpfs", _MS_RDONLY, "size=4k")
-    for private in ("/tmp", "/dev/shm"):
-        _mount("tmpfs", private, "tmpfs", 0, f"size={PRIVATE_TMP_SIZE},mode=1777")
+    _mount("tmpfs", str(PRIVATE), "tmpfs", 0, f"size={PRIVATE_SIZE},mode=1777")
 
 
 def _loopback_up() -> None:
@@ -107,14 +109,15 @@ def _loopback_up() -> None:
 
 
 def enter(hidden: list[str]) -> None:
-    """In the new namespaces: read-only but /tmp, `hidden` empty, the loopback up, memory limited, home in /tmp,
-    the local cloud only."""
+    """In the new namespaces: read-only but PRIVATE, `hidden` empty, the loopback up, memory limited, home and
+    temporary files in PRIVATE, the local cloud only."""
     _read_only_everywhere(hidden)
     _loopback_up()
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    home = Path("/tmp/home")
+    home, temporary = PRIVATE / "home", PRIVATE / "tmp"
     home.mkdir()
-    base = {**os.environ, "HOME": str(home)}
+    temporary.mkdir()
+    base = {**os.environ, "HOME": str(home), "TMPDIR": str(temporary)}
     os.environ.clear()
     os.environ.update(environment(base))
     os.chdir(home)

@@ -46,7 +46,7 @@ def test_submissions_are_found_in_every_layout(tmp_path):
 
 # Run inside the sandbox: each line is what one attempt to get out of it met.
 ESCAPES = """
-import os, socket, sys
+import os, socket, sys, tempfile
 from pathlib import Path
 def attempt(name, action):
     try:
@@ -57,6 +57,7 @@ def attempt(name, action):
 attempt("write the checkout", lambda: Path(sys.argv[1], "labs", "escape.txt").write_text("x"))
 attempt("write the home folder", lambda: Path(sys.argv[2], ".escape").write_text("x"))
 attempt("write /tmp", lambda: Path("/tmp/mine.txt").write_text("x"))
+attempt("write its temporary folder", lambda: Path(tempfile.mkdtemp(), "mine.txt").write_text("x"))
 attempt("read a hidden folder", lambda: print(sorted(os.listdir(sys.argv[3])) or "(empty)"))
 attempt("reach the internet", lambda: socket.create_connection(("1.1.1.1", 443), timeout=2))
 attempt("listen on the loopback", lambda: socket.create_server(("127.0.0.1", 0)).close())
@@ -75,7 +76,8 @@ def test_the_sandbox_keeps_a_submission_in():
     assert done.stdout.splitlines() == [
         "write the checkout OSError",  # read-only file system
         "write the home folder OSError",
-        "write /tmp done",
+        "write /tmp OSError",
+        "write its temporary folder done",
         "(empty)", "read a hidden folder done",
         "reach the internet OSError",  # network unreachable
         "listen on the loopback done",

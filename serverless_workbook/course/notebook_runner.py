@@ -84,8 +84,9 @@ def execute(nb: NotebookNode, folder: Path, limits: Limits = Limits(),
     """Run every cell in a fresh kernel, carrying on past errors, in a stand-in for `folder` (whose own
     workspace/ is left as it was), calling `after_cell` after each; the outputs are in `nb`.
 
-    A cell past its limit is interrupted and ends with a CellTimeout error, and the run goes on; what ran is
-    kept when the kernel dies or the notebook's limit passes. Why the run stopped early ("" when every cell ran).
+    A cell past its limit is interrupted (its outputs end with the KeyboardInterrupt), and the run goes on
+    without waiting for the interrupted cell's reply; what ran is kept when the kernel dies or the notebook's
+    limit passes. Why the run stopped early ("" when every cell ran).
     """
     deadline = time.monotonic() + limits.notebook_seconds
     with folder_like(folder) as cwd:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import tempfile
 import time
 from contextlib import contextmanager
@@ -121,12 +120,11 @@ class Kernel:
         self.folder = folder
 
     @contextmanager
-    def started(self, environment: dict[str, str] | None = None) -> Iterator[Kernel]:
-        """The kernel, its environment this process's with `environment` on top."""
+    def started(self) -> Iterator[Kernel]:
         with folder_like(self.folder) as cwd:
             self.client = _client(self.nb, cwd, allow_errors=True)
             self.client.reset_execution_trackers()
-            with self.client.setup_kernel(env={**os.environ, **(environment or {})}):
+            with self.client.setup_kernel():
                 yield self
 
     def run(self, source: str, metadata: dict | None = None) -> NotebookNode:

@@ -58,9 +58,10 @@ def answer_cells(nb: NotebookNode, exercise_id: str) -> list[NotebookNode]:
 
 
 def run(solution: Path, variants: Iterable[Variant], untouched: Path | None = None,
-        environment: dict[str, str] | None = None) -> Outcome:
+        trial_environment: dict[str, str] | None = None) -> Outcome:
     """Run the `untouched` released lab if given, then the solution once, trying each variant just before its
-    exercise's check; the verdicts. The kernel's environment is this process's with `environment` on top."""
+    exercise's check; the verdicts. `trial_environment` is set in the kernel while the variants are tried (and
+    put back for the solution's own checks)."""
     nb = nbformat.read(solution, as_version=4)
     by_exercise: dict[str, list[Variant]] = defaultdict(list)
     for variant in variants:
@@ -72,7 +73,7 @@ def run(solution: Path, variants: Iterable[Variant], untouched: Path | None = No
     for exercise_id in by_exercise:
         if len(answer_cells(nb, exercise_id)) != 1:
             raise ValueError(f"{solution.name}: exercise {exercise_id} needs exactly one answer cell to swap")
-    with Kernel(nbformat.v4.new_notebook(), solution.parent).started(environment) as kernel:
+    with Kernel(nbformat.v4.new_notebook(), solution.parent).started() as kernel:
         outcome = Outcome()
         if untouched is not None:
             for cell in nbformat.read(untouched, as_version=4).cells:
@@ -80,7 +81,7 @@ def run(solution: Path, variants: Iterable[Variant], untouched: Path | None = No
                     outcome.untouched[check_of(cell)] = _check(kernel, cell)
                 elif cell.cell_type == "code":
                     kernel.run(cell.source, cell.metadata)
-        _trials(nb, by_exercise, kernel, outcome)
+        _trials(nb, by_exercise, kernel, outcome, trial_environment or {})
         return outcome
 
 
@@ -90,11 +91,25 @@ def _check(kernel: Kernel, cell: NotebookNode) -> Result:
     return result(ran, verdicts(kernel.run(REPORT)))
 
 
-def _trials(nb: NotebookNode, by_exercise: dict[str, list[Variant]], kernel: Kernel, outcome: Outcome) -> None:
+# Run in the kernel around an exercise's trials: only the variables set are put back as they were.
+_SET_ENVIRONMENT = """import os as _os
+_before_trials = {{name: _os.environ.get(name) for name in {environment!r}}}
+_os.environ.update({environment!r})"""
+_RESTORE_ENVIRONMENT = """for _name, _value in _before_trials.items():
+    if _value is None:
+        _os.environ.pop(_name, None)
+    else:
+        _os.environ[_name] = _value"""
+
+
+def _trials(nb: NotebookNode, by_exercise: dict[str, list[Variant]], kernel: Kernel, outcome: Outcome,
+            environment: dict[str, str]) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         exercise_id = check_of(cell)
+        if by_exercise.get(exercise_id) and environment:
+            kernel.run(_SET_ENVIRONMENT.format(environment=environment))
         for variant in by_exercise.get(exercise_id, []):
             started = time.monotonic()
             kernel.run(variant.source)
@@ -104,6 +119,8 @@ def _trials(nb: NotebookNode, by_exercise: dict[str, list[Variant]], kernel: Ker
             if variant.settle:
                 kernel.run(variant.settle)
             kernel.run(answer_cells(nb, exercise_id)[0].source)
+        if by_exercise.get(exercise_id) and environment:
+            kernel.run(_RESTORE_ENVIRONMENT)
         if exercise_id:
             outcome.solution[exercise_id] = _check(kernel, cell)
         else:

@@ -22,10 +22,10 @@ from serverless_workbook.localcloud import delays
 
 # The labs course.toml lists (tests/notebooks/test_registry.py: exactly the notebooks in solutions/).
 LABS = registry.labs()
-# The warm labs run with the local cloud's delays off: a stub or a mutant must be rejected for its own mistake,
-# not because AWS took its time (which only makes rejecting easier). Every solution also runs in one of make
-# test's nbval sessions, where the delays are on.
-WARM_ENVIRONMENT = {delays.SCALE: "0"}
+# The wrong answers are tried with the local cloud's delays off: a mutant must be rejected for its own mistake,
+# not because AWS took its time (which only makes rejecting easier). The solution's own run, before each trial's
+# check and in the nbval sessions, keeps the delays on.
+TRIAL_ENVIRONMENT = {delays.SCALE: "0"}
 SOLUTIONS = [lab.path for lab in LABS]
 
 
@@ -84,7 +84,7 @@ def _warm_lab_tests(lab: registry.Entry) -> type:
             untouched = tmp_path_factory.mktemp("release") / lab.path.name
             nbformat.write(labgen.student_version(nbformat.read(solution, as_version=4), keep_hidden=True), untouched)
             return warm_lab.run(solution, _variants(solution, mutants), untouched=untouched,
-                                environment=WARM_ENVIRONMENT)
+                                trial_environment=TRIAL_ENVIRONMENT)
 
         def test_the_untouched_lab_fails_every_check(self, outcome):
             assert {i: r.passed for i, r in outcome.untouched.items()} == {i: False for i in every_check}, (

@@ -32,7 +32,6 @@ from tqdm import tqdm
 from serverless_workbook.course import class_reports, grading, labgen, sandbox, submissions
 from serverless_workbook.course.class_reports import Graded
 from serverless_workbook.course.grading import Result
-from serverless_workbook.course.lab_format import check_of, is_hidden, points_of
 
 SUBMISSION_SECONDS = 600  # a whole lab: the longest takes about a minute on two busy cores
 CELL_SECONDS = 120
@@ -61,7 +60,7 @@ def grade_one(submission: submissions.Submission, settings: Settings) -> Graded:
     command = sandbox.command([
         sys.executable, "-m", grading.__name__, "--stdin-json", "--release", str(settings.release.resolve()),
         "--cell-timeout", str(settings.cell_seconds), "--time-limit", str(settings.submission_seconds),
-        submission.notebook.name], hidden=settings.hidden)
+        f"{graded.lab}.ipynb"], hidden=settings.hidden)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
                                    text=True, encoding="utf-8", start_new_session=True)
@@ -109,11 +108,9 @@ def _kill(process: subprocess.Popen, killed: threading.Event) -> None:
 
 def _unfinished(graded: Graded, release: Path) -> None:
     """The released lab's checks its grading never reported (its process stopped first), as failed."""
-    reported = {r.exercise_id for r in graded.results}
     lab = nbformat.read(release / f"{graded.lab}.ipynb", as_version=4)
-    graded.results += [Result(check_of(cell), points_of(cell), False, "the check did not finish: the grading of "
-                              "this submission was stopped", is_hidden(cell)) for cell in lab.cells
-                       if check_of(cell) and check_of(cell) not in reported]
+    graded.results += grading.unfinished(lab, {r.exercise_id for r in graded.results},
+                                         "the grading of this submission was stopped")
 
 
 def _read(line: dict, graded: Graded) -> None:

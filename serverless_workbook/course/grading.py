@@ -75,11 +75,16 @@ def mark(nb: NotebookNode, folder: Path, limits: notebook_runner.Limits = notebo
             on_result(results[-1])
 
     stopped = notebook_runner.execute(nb, folder, limits, after_cell)
-    for cell in [c for c in nb.cells if check_of(c)][len(results):]:
-        results.append(Result(check_of(cell), points_of(cell), False, f"the check did not finish: {stopped}",
-                              is_hidden(cell)))
-        on_result(results[-1])
+    for found in unfinished(nb, {r.exercise_id for r in results}, stopped):
+        results.append(found)
+        on_result(found)
     return Marked(results, stopped)
+
+
+def unfinished(lab: NotebookNode, reported: set[str], why: str) -> list[Result]:
+    """The lab's checks that reported nothing (the kernel died, a time limit passed), failed, saying why."""
+    return [Result(check_of(cell), points_of(cell), False, f"the check did not finish: {why}", is_hidden(cell))
+            for cell in lab.cells if check_of(cell) and check_of(cell) not in reported]
 
 
 # Run after a check cell: the verdicts the checks recorded in the kernel, as one structured output.
@@ -228,8 +233,8 @@ def junit_xml(results_: list[Result], suite: str, notes: list[str] = ()) -> byte
 
 
 def _stream(name: str, release: Path, limits: notebook_runner.Limits) -> None:
-    """Grade the submission on stdin, a notebook named `name`, for the gradebook: JSON lines on stdout, each as
-    soon as it is known, so what a submission earned before its process was stopped is kept."""
+    """Grade the submission on stdin, as the released lab named `name`, for the gradebook: JSON lines on stdout,
+    each as soon as it is known, so what a submission earned before its process was stopped is kept."""
     # The results go out on a copy of stdout that no child process inherits; what was stdout becomes stderr, so
     # output the kernel or a process the submission starts writes to its inherited stdout cannot pose as results.
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
@@ -240,8 +245,6 @@ def _stream(name: str, release: Path, limits: notebook_runner.Limits) -> None:
 
     notebook = Path(tempfile.mkdtemp(prefix="submission-")) / name
     notebook.write_text(sys.stdin.read(), encoding="utf-8")
-    released = release_of(notebook, release)
-    emit(lab=released.stem)
     marked, notes = grade(notebook, release, limits, lambda found: emit(result=asdict(found)))
     emit(notes=notes, stopped=marked.stopped, refused=marked.refused)
 
@@ -260,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=float, default=notebook_runner.CELL_TIMEOUT_S,
                         help="seconds a cell may run before it is interrupted")
     parser.add_argument("--time-limit", type=float, default=math.inf, help="seconds the whole lab may run")
-    # The gradebook's child process, in its sandbox: the notebook on stdin, named by the one argument.
+    # The gradebook's child process, in its sandbox: the notebook on stdin, the released lab's name the argument.
     parser.add_argument("--stdin-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     limits = notebook_runner.Limits(args.cell_timeout, args.time_limit)

@@ -102,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Generate the student labs from solutions/.")
     parser.add_argument("--out", type=Path, default=LABS, help="where to write the labs (default: labs/)")
     parser.add_argument("--instructor", action="store_true",
-                        help=f"the instructor's release, hidden checks kept (default folder: {INSTRUCTOR_RELEASE.name}/)")
+                        help=f"the instructor's release, hidden checks kept (default: {INSTRUCTOR_RELEASE.name}/)")
     args = parser.parse_args()
     out = INSTRUCTOR_RELEASE if args.instructor and args.out == LABS else args.out
     for path in generate(out, keep_hidden=args.instructor):

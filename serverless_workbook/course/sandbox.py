@@ -5,7 +5,7 @@ one submission; the process it starts, before it runs anything of the submission
 
 - enters new Linux user, mount and network namespaces (`unshare`, no privileges needed where the kernel allows
   unprivileged user namespaces, as Debian's does), where every file system is read-only but a private, empty
-  /dev/shm (its temporary folder), and the only network is the namespace's own loopback: the submission can change nothing that
+  /dev/shm, and the only network is the namespace's own loopback: the submission can change nothing that
   outlives its grading (the checkout, the interpreter, the home folder), and can reach the local cloud, which
   listens on that loopback, but no real account, whatever its environment or code says;
 - runs with its home and TMPDIR in that /dev/shm, the local cloud as its target, and no AWS credentials or

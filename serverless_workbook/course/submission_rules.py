@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from nbformat import NotebookNode
 
 from serverless_workbook.course.checks import shortcuts
-from serverless_workbook.course.lab_format import check_of, exercise_of
+from serverless_workbook.course.lab_format import check_ids, check_of, exercise_of
 
 # Imported, or reached as a name, by an answer that tampers with its grading or builds a reference at run time.
 MACHINERY_MODULES = ("serverless_workbook.course", "IPython", "ipykernel", "builtins", "importlib", "ctypes", "gc",
@@ -78,8 +78,7 @@ def refusals(submission: NotebookNode, release: NotebookNode) -> list[Refusal]:
             reach = _through_other_answers(trees[exercise_id], others, helpers)
             if reach:
                 found[exercise_id] = reach
-    order = [check_of(cell) for cell in release.cells if check_of(cell)]
-    return [Refusal(exercise_id, found[exercise_id]) for exercise_id in order if exercise_id in found]
+    return [Refusal(exercise_id, found[exercise_id]) for exercise_id in check_ids(release) if exercise_id in found]
 
 
 def _through_other_answers(answer: ast.Module, others: dict[str, ast.Module], helpers: tuple[str, ...]) -> str:

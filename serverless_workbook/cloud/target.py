@@ -109,6 +109,11 @@ class Target:
         if self.is_local:
             localcloud.sqs_poller.wait_delivered(timeout)
 
+    def is_idle(self) -> bool:
+        """The local cloud has nothing left running that could change what it holds: no MediaConvert job, no SQS
+        message waiting for its poller (Lambda, S3, SNS and EventBridge deliver synchronously). Never on AWS."""
+        return self.jobs is not None and self.jobs.idle.is_set() and localcloud.sqs_poller.delivered()
+
     def close(self) -> None:
         """Stop the local cloud and forget everything in it."""
         while self._stop:

@@ -194,16 +194,18 @@ class Poller:
             if not any(delivered):
                 self._stop.wait(IDLE_SLEEP_SECONDS)
 
-    def wait(self, timeout: float, include_in_flight: bool) -> bool:
-        """Wait until no mapped queue has a visible message and no batch is being delivered; with
-        include_in_flight, also until no failed message is waiting to reappear."""
-        def idle() -> bool:
-            queues = [q for q in (_queue(m) for m in _sqs_mappings() if _active(m)) if q is not None]
-            pending = any(q._messages if include_in_flight else q.messages for q in queues)
-            return not pending and not self._delivering.is_set()
+    def idle(self, include_in_flight: bool) -> bool:
+        """No mapped queue has a visible message and no batch is being delivered; with include_in_flight, also no
+        failed message is waiting to reappear."""
+        queues = [q for q in (_queue(m) for m in _sqs_mappings() if _active(m)) if q is not None]
+        pending = any(q._messages if include_in_flight else q.messages for q in queues)
+        return not pending and not self._delivering.is_set()
 
+    def wait(self, timeout: float, include_in_flight: bool) -> bool:
+        """Wait until idle(include_in_flight)."""
         try:
-            return waiting.until(idle, "the mapped queues to be delivered", timeout=timeout, interval=IDLE_SLEEP_SECONDS)
+            return waiting.until(lambda: self.idle(include_in_flight), "the mapped queues to be delivered",
+                                 timeout=timeout, interval=IDLE_SLEEP_SECONDS)
         except waiting.WaitTimedOut:
             return False
 
@@ -215,6 +217,11 @@ def _installed() -> Poller:
     if _poller is None:
         raise RuntimeError("The local SQS pollers are not installed; connect to the local cloud first")
     return _poller
+
+
+def delivered() -> bool:
+    """Every message visible now was delivered once (failures may come back later)."""
+    return _installed().idle(include_in_flight=False)
 
 
 def wait_delivered(timeout: float = 30) -> None:

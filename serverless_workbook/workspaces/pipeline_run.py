@@ -55,19 +55,13 @@ def _poll_seconds(target: Any) -> float:
     return 0.1 if target.is_local else 5
 
 
-def _local_cloud_idle(target: Any) -> bool:
-    # Lambda, S3, SNS and SQS run synchronously in the local cloud: with no MediaConvert job left, nothing will
-    # change the table any more.
-    return target.jobs is not None and target.jobs.idle.is_set()
-
-
 def _hopeless_once_idle(target: Any, grace: float) -> Callable[[], str | None]:
     """For waiting.until: a reason to stop once the local cloud has had no work for `grace` seconds (never on AWS)."""
     idle_since = None
 
     def hopeless() -> str | None:
         nonlocal idle_since
-        if not _local_cloud_idle(target):
+        if not target.is_idle():
             idle_since = None
             return None
         idle_since = idle_since or time.monotonic()

@@ -10,12 +10,15 @@ from roles import function_role
 
 HANDLER = '''
 import json
+import time
 
 def handler(event, context):
     failures = []
     for record in event["Records"]:
         tier = record["messageAttributes"].get("tier", {}).get("stringValue", "none")
         print("ATTEMPT", record["body"], record["attributes"]["ApproximateReceiveCount"], tier)
+        if "slow" in record["body"]:
+            time.sleep(1)
         if "poison" in record["body"]:
             failures.append({"itemIdentifier": record["messageId"]})
     if failures and not context.function_name.endswith("partial"):
@@ -116,6 +119,20 @@ def test_message_failing_forever_without_a_dlq_never_lets_the_pollers_rest(targe
     with pytest.raises(TimeoutError, match="without a DLQ"):
         sqs_poller.wait_idle(timeout=0.3)
     sqs.purge_queue(QueueUrl=url)
+
+
+def test_the_local_cloud_is_not_idle_while_a_mapped_message_waits_or_is_delivered(target):
+    # A wait that gives up once the local cloud is idle must not give up on work a poller still has to deliver.
+    sqs = target.client("sqs")
+    url = sqs.create_queue(QueueName="slow", Attributes={"VisibilityTimeout": "10"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    mapped_function(target, "slow-worker", arn, timeout=5)
+    assert target.is_idle()
+    sqs.send_message(QueueUrl=url, MessageBody="slow")
+    assert not target.is_idle()
+    sqs_poller.wait_delivered(timeout=10)
+    assert target.is_idle()
+    assert attempts(target, "slow-worker") == [["slow", "1", "none"]]
 
 
 def test_connecting_again_shares_the_running_pollers(target):

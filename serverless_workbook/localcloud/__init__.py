@@ -25,6 +25,11 @@ One module per gap, like moto's one package per service:
 
 May import: common only; never the packages above it (the local cloud knows nothing of labs or grading).
 """
+from serverless_workbook.common import aws_sessions
+
+# Before moto is imported: its services make boto3 sessions of their own, at import and as they are first used.
+aws_sessions.share_parsed_descriptions()
+
 from serverless_workbook.localcloud import (
     cloudformation_types,
     cognito,

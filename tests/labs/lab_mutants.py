@@ -89,6 +89,11 @@ LAB01 = [
            (('api >> Lambda("Photos function") >> Dynamodb("Photos table")',
              'browser >> [Lambda("Photos function"), Dynamodb("Photos table")]'),),
            "expected an edge 'API' >> 'Photos function'"),
+    Mutant("1.4", "the browser calls the function directly", "mistake",
+           (('        api >> Lambda("Photos function") >> Dynamodb("Photos table")\n',
+             '        function = Lambda("Photos function")\n        api >> function >> Dynamodb("Photos table")\n'
+             '        browser >> function\n'),),
+           "connections SnapShare does not have: 'Browser' >> 'Photos function'"),
     Mutant("1.5", "the data first", "mistake",
            (('{"choice": "thumbnails", "reasons": ["narrow-interface", "event-driven", "contained"]}',
              '{"choice": "database", "reasons": ["data-first"]}'),),
@@ -109,6 +114,9 @@ LAB02 = [
            (('key = unquote_plus(record["s3"]["object"]["key"])',
              'key = record["s3"]["object"]["key"].replace("+", " ").replace("%2F", "/")'),),
            "expected an item with id 'My first clip (1)'"),
+    Mutant("2.1", "the suffix's case kept", "mistake",
+           (("if not key.lower().endswith(VIDEO_SUFFIXES):", "if not key.endswith(VIDEO_SUFFIXES):"),),
+           "expected uploads/IMG_0001.MOV to start a job"),
     Mutant("2.1", "errors swallowed", "mistake",
            (('        videos.put_item(Item={"id": video_id,', '        try:\n            videos.put_item(Item={"id": video_id,'),
             ('"renditions": {}})\n', '"renditions": {}})\n        except Exception as error:\n'
@@ -127,6 +135,9 @@ LAB02 = [
            (('SourceArn: !Sub "arn:${AWS::Partition}:s3:::${AWS::StackName}-uploads-${BucketSuffix}"',
              'SourceArn: !Sub "arn:${AWS::Partition}:s3:::*"'),),
            "SourceArn to be exactly the upload bucket's ARN"),
+    Mutant("2.2", "plain PUT uploads only", "mistake",
+           (('- Event: "s3:ObjectCreated:*"', '- Event: "s3:ObjectCreated:Put"'),),
+           "your trigger misses s3:ObjectCreated:CompleteMultipartUpload"),
     Mutant("2.2", "the other bucket", "mistake",
            (("${AWS::StackName}-uploads-${BucketSuffix}", "${AWS::StackName}-transcoded-${BucketSuffix}"),),
            "SourceArn to be exactly the upload bucket's ARN"),
@@ -152,12 +163,19 @@ LAB02 = [
     Mutant("2.3", "complete after the first rendition", "mistake",
            (('len(item["renditions"]) >= item["expectedRenditions"]', 'len(item["renditions"]) >= 1'),),
            "the status after 1 of 2 renditions"),
+    Mutant("2.3", "an error overwritten once all renditions are in", "mistake",
+           ((' and item["status"] != "ERROR"', ""),),
+           "an error is final"),
     Mutant("2.4", "the queue's URL as endpoint", "mistake",
            (("Endpoint: !GetAtt NotificationQueue.Arn", "Endpoint: !Ref NotificationQueue"),),
            "the subscription's Endpoint"),
     Mutant("2.4", "not encrypted", "mistake",
            (("  Properties:\n    SqsManagedSseEnabled: true\n", ""),),
            "encrypted at rest"),
+    Mutant("2.4", "raw message delivery", "mistake",
+           (("    Endpoint: !GetAtt NotificationQueue.Arn\n",
+             "    Endpoint: !GetAtt NotificationQueue.Arn\n    RawMessageDelivery: true\n"),),
+           "no RawMessageDelivery"),
     Mutant("2.4", "a queue nobody subscribed", "shortcut",
            (("NotificationSubscription:\n  Type: AWS::SNS::Subscription\n  Properties:\n    TopicArn: !Ref VideoTopic\n"
              "    Protocol: sqs\n    Endpoint: !GetAtt NotificationQueue.Arn\n", ""),),
@@ -234,6 +252,12 @@ LAB03 = [
              "        raise ServiceError(403, f\"Video {item['id']!r} has no owner: nobody may delete it through this API\")\n",
              ""),),
            "DELETE of an ownerless video"),
+    Mutant("3.1", "files deleted before the owner check", "mistake",
+           (("    item, owner = visible_item()\n    if owner is None:",
+             '    for rendition in get_item().get("renditions", {}).values():\n'
+             '        s3.delete_object(Bucket=TRANSCODED_BUCKET, Key=rendition["key"])\n'
+             "    item, owner = visible_item()\n    if owner is None:"),),
+           "another user's DELETE must change nothing"),
     Mutant("3.1", "the owner record kept", "mistake",
            (('    owners.delete_item(Key={"id": item["id"]})\n', ""),),
            "owner record should be gone"),
@@ -292,6 +316,11 @@ LAB03 = [
              '    target.client("s3").upload_file(str(clip), pipeline["UploadBucketName"], grant["key"],\n'
              '                                    ExtraArgs={"ContentType": "video/mp4"})\n'),),
            "expected the clip's bytes to go to the grant's url", settle=SETTLE),
+    Mutant("3.4", "a presigned POST of its own", "shortcut",
+           (('        requests.post(grant["url"], data=grant["fields"], timeout=30,',
+             '        own = target.client("s3").generate_presigned_post(pipeline["UploadBucketName"], grant["key"])\n'
+             '        requests.post(grant["url"], data=own["fields"], timeout=30,'),),
+           "every field of the API's grant", settle=SETTLE),
     _first("3.4", "the library's request_upload", "shortcut",
            "    return api_lab.request_upload(URL, AUTH, clip, filename)",
            "write this yourself: api_lab.request_upload is the answer"),
@@ -361,6 +390,9 @@ LAB04 = [
            (("    if tier not in queues:\n", "    if False:\n"),
             ("QueueUrl=queues[tier]", 'QueueUrl=queues.get(tier, stack["FreeQueueUrl"])')),
            "expected submit to refuse an upload of tier 'gold'"),
+    Mutant("4.2", "an upload without a tier made free", "mistake",
+           (('tier = upload.get("tier")', 'tier = upload.get("tier", "free")'),),
+           "expected submit to refuse an upload of tier None"),
     Mutant("4.2", "every upload on the premium queue", "shortcut",
            (("QueueUrl=queues[tier]", 'QueueUrl=queues["premium"]'),),
            "but found {'free': 0, 'premium': 6}"),
@@ -395,6 +427,17 @@ LAB04 = [
            (('        change = record["dynamodb"]\n',
              '        if record["eventName"] != "INSERT":\n            continue\n        change = record["dynamodb"]\n'),),
            "after 'v2 changes owner to grace'"),
+    _first("4.5", "the view recomputed from a full scan", "shortcut",
+           '    table = boto3.resource("dynamodb").Table(event["Records"][0]["eventSourceARN"].split("/")[1])\n'
+           "    totals = {}\n"
+           '    for item in table.scan()["Items"]:\n'
+           '        count, seconds = totals.get(item["owner"], (0, 0))\n'
+           '        totals[item["owner"]] = (count + 1, seconds + int(item.get("seconds", 0)))\n'
+           "    for owner, (count, seconds) in totals.items():\n"
+           '        STATS.update_item(Key={"owner": owner}, UpdateExpression="SET videos = :v, seconds = :s",\n'
+           '                          ExpressionAttributeValues={":v": count, ":s": seconds})\n'
+           "    return",
+           "after 'ada uploads v1 (30 s)'"),
     Mutant("4.6", "one worker for all three", "mistake",
            (('{"choice": "fan-out", "reasons": ["isolated-retries", "publish-once", "replay"]}',
              '{"choice": "one-worker", "reasons": ["publish-once"]}'),),
@@ -464,6 +507,9 @@ LAB05 = [
     Mutant("5.4", "caught straight into Fail, item not marked", "mistake",
            (("        Next: MarkFailed\n    Next: EncodeSegments", "        Next: EncodeFailed\n    Next: EncodeSegments"),),
            "the item of uploads/clip.mp4 after segments 0"),
+    Mutant("5.4", "failed segments tolerated", "mistake",
+           (("    MaxConcurrency: 16\n", "    MaxConcurrency: 16\n    ToleratedFailurePercentage: 100\n"),),
+           "tolerates failed segments"),
     Mutant("5.4", "one encode of the whole video, no Map", "shortcut",
            (("    Type: Map\n", '    Type: Task\n    Resource: "${EncodeSegmentFunctionArn}"\n'),),
            "expected one Map state"),

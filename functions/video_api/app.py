@@ -221,8 +221,9 @@ def upload_request(body: str | None) -> tuple[str, str, int]:
     filename, content_type, size = request["filename"], request["contentType"], request["size"]
     if not isinstance(filename, str) or not 1 <= len(filename) <= MAX_ID_LENGTH:
         raise BadRequestError(f"filename must be a string of 1 to {MAX_ID_LENGTH} characters")
-    if not isinstance(content_type, str) or content_type not in CONTENT_TYPES:
+    if not isinstance(content_type, str) or content_type.lower() not in CONTENT_TYPES:
         raise BadRequestError(f"contentType must be one of {', '.join(CONTENT_TYPES)}, not {content_type!r}")
+    content_type = content_type.lower()  # media types ignore case (RFC 6838): a client's Video/MP4 is video/mp4
     # bool is an int in Python, but true is not a size.
     if type(size) is not int or size < 1:
         raise BadRequestError("size must be the file's size in bytes, a whole number of at least 1")

@@ -54,7 +54,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def cut(source: str, folder: str, duration: float, count: int) -> list[tuple[str, float, float]]:
-    """Segment files with their start and end in the source, from the segment muxer's own list."""
+    """Segment files with their start and end in the source.
+
+    The segment muxer's list gives times in its own timeline, shifted by the source's decoding delay (a 3 s video
+    with B-frames ends at 3.2 there); a segment's place in the video is the sum of the durations before it.
+    """
     listing = os.path.join(folder, "segments.csv")
     # Cut at the first keyframe after each 1/count of the duration (a guess is enough: the muxer
     # only cuts at keyframes).
@@ -62,6 +66,11 @@ def cut(source: str, folder: str, duration: float, count: int) -> list[tuple[str
                      "-segment_time", f"{duration / count:.6f}", "-reset_timestamps", "1",
                      "-segment_list", listing, "-segment_list_type", "csv",
                      os.path.join(folder, "segment-%03d.mp4"))
+    times, start = [], 0.0
     with open(listing, newline="") as rows:
-        return [(name, float(start), float(end)) for name, start, end in csv.reader(rows)]
+        for name, _, _ in csv.reader(rows):
+            end = round(start + ffmpeg_tools.streams(os.path.join(folder, name)).duration, 3)
+            times.append((name, start, end))
+            start = end
+    return times
 

@@ -202,6 +202,13 @@ LAB02 = [
     _first("2.7", "the library's lambda_spans", "shortcut",
            "    return pipeline_run.lambda_spans(target, function_name)",
            "write this yourself: pipeline_run.lambda_spans is the answer"),
+    Mutant("2.7", "one page of log streams", "mistake",
+           (('    pages = logs.get_paginator("filter_log_events").paginate(logGroupName=f"/aws/lambda/{function_name}",\n'
+             '                                                             filterPattern="REPORT")\n',
+             '    group = f"/aws/lambda/{function_name}"\n'
+             '    pages = [logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"], startFromHead=True)\n'
+             '             for stream in logs.describe_log_streams(logGroupName=group)["logStreams"]]\n'),),
+           "the number of invocations of a function with 55 log streams (a page lists 50) to be 55 but found 50"),
     Mutant("2.7", "the span starts at the REPORT line", "mistake",
            (("timeline.Span(function_name, end - float(duration.group(1)) / 1000, end)",
              "timeline.Span(function_name, end, end + float(duration.group(1)) / 1000)"),),

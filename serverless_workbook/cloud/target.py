@@ -111,8 +111,10 @@ class Target:
 
     def is_idle(self) -> bool:
         """The local cloud has nothing left running that could change what it holds: no MediaConvert job, no SQS
-        message waiting for its poller (Lambda, S3, SNS and EventBridge deliver synchronously). Never on AWS."""
-        return self.jobs is not None and self.jobs.idle.is_set() and localcloud.sqs_poller.delivered()
+        message waiting for its poller, no asynchronous invocation waiting for room under its function's reserved
+        concurrency (Lambda, S3, SNS and EventBridge otherwise deliver synchronously). Never on AWS."""
+        return (self.jobs is not None and self.jobs.idle.is_set() and localcloud.sqs_poller.delivered()
+                and localcloud.lambda_concurrency.waiting_events() == 0)
 
     def close(self) -> None:
         """Stop the local cloud and forget everything in it."""

@@ -2,7 +2,7 @@
 
 One module per gap, like moto's one package per service:
 - lambda_runtime: Lambda handlers run in this process, or concurrently in sandbox processes
-  (lambda_pool, lambda_sandbox) (moto needs Docker);
+  (lambda_pool, lambda_sandbox) (moto needs Docker); lambda_concurrency: reserved concurrency enforced;
 - sqs_poller: Lambda's SQS pollers (retries, receive counts, redrive to a dead-letter queue);
 - sqs_sampling: a short poll that may answer with no message, as SQS's sampling may;
 - delays: AWS's documented delays, scaled down to seconds, which these reproduce:
@@ -34,6 +34,7 @@ from serverless_workbook.localcloud import (
     cloudformation_types,
     cognito,
     iam_propagation,
+    lambda_concurrency,
     lambda_runtime,
     log_visibility,
     mediaconvert,
@@ -53,8 +54,8 @@ _DELAYS = (iam_propagation, log_visibility, notification_propagation, stream_sta
 # rest (cloudformation_types, cognito, lambda_pool, lambda_sandbox, mediaconvert_settings, permissions,
 # patching, policy_evaluation, sqs_sampling, transcoder and the modules that reproduce the delays) works only
 # through install().
-__all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformation_changes", "delays", "mediaconvert",
-           "parity", "public_parameters", "server", "sqs_poller", "stepfunctions"]
+__all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformation_changes", "delays",
+           "lambda_concurrency", "mediaconvert", "parity", "public_parameters", "server", "sqs_poller", "stepfunctions"]
 
 
 def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -> mediaconvert.JobStore:

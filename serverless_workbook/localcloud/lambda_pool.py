@@ -26,7 +26,7 @@ from typing import Any
 
 from serverless_workbook.common import process_environment
 from serverless_workbook.localcloud import lambda_sandbox
-from serverless_workbook.localcloud.lambda_sandbox import LambdaContext, LambdaTimeout
+from serverless_workbook.localcloud.lambda_sandbox import INIT_TIMEOUT_S, LambdaContext, LambdaTimeout
 
 SANDBOX_SCRIPT = lambda_sandbox.__file__
 MB_PER_VCPU = 1769
@@ -38,6 +38,7 @@ class SandboxCrashed(RuntimeError):
 
 class _Sandbox:
     def __init__(self, code_dir: str, handler: str, environment: dict[str, str]) -> None:
+        self.cold = True  # its first invocation runs the Init phase, which has time of its own
         self.process = process_environment.popen(
             [sys.executable, SANDBOX_SCRIPT, code_dir, handler],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment, text=True, encoding="utf-8",
@@ -52,22 +53,33 @@ class _Sandbox:
             timed_out.set()
             self.kill()
 
-        watchdog = threading.Timer(context.timeout_seconds, expire)
+        # A cold sandbox first says its Init phase is over: that phase has INIT_TIMEOUT_S of its own, and the
+        # function's Timeout counts from its end.
+        watchdog = threading.Timer(INIT_TIMEOUT_S if self.cold else context.timeout_seconds, expire)
         watchdog.start()
+        init: dict[str, Any] = {}
         try:
             self.process.stdin.write(json.dumps({"event": event, "context": context.fields()}) + "\n")
             self.process.stdin.flush()
             line = self.process.stdout.readline()
+            if line and self.cold and "initialized" in (init := json.loads(line)):
+                watchdog.cancel()
+                watchdog = threading.Timer(context.timeout_seconds, expire)
+                watchdog.start()
+                line = self.process.stdout.readline()
+            else:
+                init = {}
         except (BrokenPipeError, OSError):
             line = ""
         finally:
             watchdog.cancel()
+            self.cold = False
         if timed_out.is_set():
             raise LambdaTimeout(f"Task timed out after {context.timeout_seconds:.2f} seconds")
         if not line:
             self.kill()
             raise SandboxCrashed(f"the sandbox process exited with code {self.process.wait()} without a reply")
-        return json.loads(line)
+        return {**json.loads(line), **({"init_ms": init["init_ms"]} if init else {})}
 
     def hold_to(self, cpus: list[int]) -> None:
         """Every thread of the sandbox (and so what it starts) runs on these CPUs only."""

@@ -39,10 +39,11 @@ import boto3
 from moto.awslambda.models import LambdaFunction
 
 from serverless_workbook.common import aws_sessions, process_environment
-from serverless_workbook.localcloud import permissions
+from serverless_workbook.localcloud import lambda_concurrency, permissions
 from serverless_workbook.localcloud.policy_evaluation import Request
 from serverless_workbook.localcloud.lambda_pool import SandboxCrashed, SandboxPool
 from serverless_workbook.localcloud.lambda_sandbox import (
+    INIT_TIMEOUT_S,
     LOG_FORMAT,
     LambdaContext,
     LambdaTimeout,
@@ -50,6 +51,7 @@ from serverless_workbook.localcloud.lambda_sandbox import (
     error_log,
     error_payload,
     load_handler,
+    report_line,
 )
 
 PATCHED_METHOD = "_invoke_lambda"
@@ -59,8 +61,6 @@ _original_invoke = getattr(LambdaFunction, PATCHED_METHOD, None)
 _original_public_invoke = LambdaFunction.invoke
 _original_default_session = boto3._get_default_session
 _original_thread_start = threading.Thread.start
-# How long a cold start's Init phase may take, apart from the function's Timeout, as on AWS.
-INIT_TIMEOUT_S = 10
 
 # os.environ, sys.stdout and sys.path are process-wide, so only one handler may
 # own them at a time. Invocations nested inside a handler (a handler invoking
@@ -115,7 +115,7 @@ def install(endpoint_url: str | None = None, concurrent: bool = False) -> None:
     _endpoint_url = endpoint_url
     _pool = SandboxPool() if concurrent else None
     setattr(LambdaFunction, PATCHED_METHOD, _invoke_in_process)
-    LambdaFunction.invoke = _invoke_reporting_unhandled
+    LambdaFunction.invoke = lambda_concurrency.within_reserved_concurrency(_invoke_reporting_unhandled)
     boto3._get_default_session = _default_session
     threading.Thread.start = _start_as_the_handler
 
@@ -312,13 +312,14 @@ def _environment(function: LambdaFunction) -> dict[str, str]:
 
 
 def _run(
-    function: LambdaFunction, sandbox: _Sandbox, event: Any, context: LambdaContext, log: io.StringIO
+    function: LambdaFunction, sandbox: _Sandbox, event: Any, context: LambdaContext, log: io.StringIO,
+    timing: dict[str, float]
 ) -> tuple[Any, BaseException | None]:
-    """Call the handler on a worker thread so a runaway handler can be abandoned at its Timeout.
+    """Call the handler on a worker thread so a runaway handler can be abandoned at its Timeout; `timing` gets
+    the cold start's init_ms.
 
     A cold start's Init phase (the role's session, importing the handler's module) is not counted in the
-    function's Timeout: Lambda gives it up to INIT_TIMEOUT_S of its own (Lambda Developer Guide, "Lambda execution
-    environment lifecycle": https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+    function's Timeout: Lambda gives it up to INIT_TIMEOUT_S of its own.
     """
     outcome: dict[str, Any] = {}
     initialized = threading.Event()
@@ -327,8 +328,11 @@ def _run(
         _inside_handler.active = True
         _stream.buffers[threading.get_ident()] = log
         try:
+            cold, started = sandbox.handler is None, time.monotonic()
             _inside_handler.session = _session(function, sandbox)
             handler = _handler(function, sandbox)
+            if cold:
+                timing["init_ms"] = (time.monotonic() - started) * 1000
             context.restart_clock()
             initialized.set()
             outcome["payload"] = call(handler, event, context)
@@ -380,18 +384,19 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     log.write(f"START RequestId: {request_id} Version: {self.version}\n")
     event = event if event is not None else {}
     started = time.monotonic()
+    timing: dict[str, float] = {}
     if _pool is None:
-        payload, error = _invoke_here(self, event, context, log)
+        payload, error = _invoke_here(self, event, context, log, timing)
     else:
-        payload, error = _invoke_in_sandbox_process(_pool, self, event, context, log)
-    duration_ms = (time.monotonic() - started) * 1000
+        payload, error = _invoke_in_sandbox_process(_pool, self, event, context, log, timing)
+    # What the sandbox measured, else what passed here: the invocation less its Init phase.
+    duration_ms = timing.get("duration_ms", (time.monotonic() - started) * 1000 - timing.get("init_ms", 0))
     if isinstance(error, LambdaTimeout):
         log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {request_id} {error}\n")
     log.write(f"END RequestId: {request_id}\n")
-    log.write(
-        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-        f"Billed Duration: {int(duration_ms) + 1} ms\tMemory Size: {self.memory_size} MB\n"
-    )
+    # Handlers run here share the notebook's memory, so only a sandbox process can say what one used.
+    log.write(report_line(request_id, duration_ms, int(self.memory_size), timing.get("max_memory_mb"),
+                          timing.get("init_ms")))
     if _may_log(self):
         self.logs_backend.ensure_log_group(self.logs_group_name)
         self.save_logs(log.getvalue())
@@ -402,23 +407,26 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     return payload, False, log.getvalue()
 
 
-def _invoke_here(function: LambdaFunction, event: Any, context: LambdaContext,
-                 log: io.StringIO) -> tuple[Any, BaseException | None]:
+def _invoke_here(function: LambdaFunction, event: Any, context: LambdaContext, log: io.StringIO,
+                 timing: dict[str, float]) -> tuple[Any, BaseException | None]:
     """One handler at a time owns this process's environment, stdout and sys.path."""
     nested = getattr(_inside_handler, "active", False)
     with contextlib.nullcontext() if nested else _handler_lock:
         sandbox = _sandbox(function)
         with _process_state(_environment(function), sandbox.code_dir):
-            return _run(function, sandbox, event, context, log)
+            return _run(function, sandbox, event, context, log, timing)
 
 
 def _invoke_in_sandbox_process(pool: SandboxPool, function: LambdaFunction, event: Any, context: LambdaContext,
-                               log: io.StringIO) -> tuple[Any, BaseException | dict[str, Any] | None]:
-    """The payload, and the error as an exception or as the payload the sandbox already made of it."""
+                               log: io.StringIO, timing: dict[str, float]
+                               ) -> tuple[Any, BaseException | dict[str, Any] | None]:
+    """The payload, and the error as an exception or as the payload the sandbox already made of it; `timing`
+    gets what the sandbox measured."""
     try:
         reply = pool.invoke(_sandbox(function).code_dir, function.handler,
                             {**_environment(function), **_role_credentials(function)}, event, context)
     except (LambdaTimeout, SandboxCrashed) as error:
         return None, error
     log.write(reply["log"])
+    timing.update({name: reply[name] for name in ("init_ms", "duration_ms", "max_memory_mb") if name in reply})
     return reply.get("payload"), reply.get("error")

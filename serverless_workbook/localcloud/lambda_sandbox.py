@@ -12,7 +12,9 @@ import importlib.util
 import io
 import json
 import logging
+import math
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -22,6 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LOG_FORMAT = "[%(levelname)s]\t%(asctime)s\t%(message)s"
+# How long a cold start's Init phase may take, apart from the function's Timeout, as on AWS (Lambda Developer
+# Guide, "Lambda execution environment lifecycle": https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+INIT_TIMEOUT_S = 10
 _RUNTIME_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -105,6 +110,27 @@ def error_log(error: BaseException) -> str:
     )
 
 
+def max_memory_used_mb() -> int:
+    """The sandbox's peak resident memory so far, in MB as Lambda's REPORT line gives it: this process's, plus
+    the largest of the processes it started and waited for (ffmpeg)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return math.ceil(peak / (1024 * 1024 if sys.platform == "darwin" else 1024))  # bytes on macOS, KB on Linux
+
+
+def report_line(request_id: str, duration_ms: float, memory_size: int, max_memory_mb: int | None,
+                init_ms: float | None) -> str:
+    """Lambda's REPORT line. Duration is the handler's; a cold start adds its Init Duration, which Lambda bills
+    too (since August 2025, for every runtime), so Billed Duration is both, rounded up to the millisecond."""
+    billed = math.ceil(duration_ms + (init_ms or 0))
+    line = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed} ms\t"
+            f"Memory Size: {memory_size} MB\t")
+    if max_memory_mb is not None:
+        line += f"Max Memory Used: {max_memory_mb} MB\t"
+    if init_ms is not None:
+        line += f"Init Duration: {init_ms:.2f} ms\t"
+    return line + "\n"
+
+
 def error_payload(error: BaseException, request_id: str) -> dict[str, Any]:
     if isinstance(error, LambdaTimeout):
         return {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {request_id} Error: {error}"}
@@ -140,13 +166,21 @@ def serve(code_dir: str, handler_name: str) -> None:
         os.ftruncate(1, 0)
         os.lseek(1, 0, os.SEEK_SET)
         reply: dict[str, Any] = {}
+        started = time.monotonic()
         try:
             if handler is None:
                 handler = load_handler(code_dir, handler_name)
+                # The parent times the Init phase apart from the Timeout, which counts from here.
+                replies.write(json.dumps({"initialized": True, "init_ms": (time.monotonic() - started) * 1000}) + "\n")
+                replies.flush()
+                context.restart_clock()
+            started = time.monotonic()
             reply["payload"] = call(handler, request["event"], context)
         except BaseException as error:  # the handler's failure is the caller's answer, never ours
             sys.stdout.write(error_log(error))
             reply["error"] = error_payload(error, context.aws_request_id)
+        reply["duration_ms"] = (time.monotonic() - started) * 1000
+        reply["max_memory_mb"] = max_memory_used_mb()
         sys.stdout.flush()
         sys.stderr.flush()
         reply["log"] = os.pread(1, os.lseek(1, 0, os.SEEK_CUR), 0).decode("utf-8", "replace")

@@ -126,6 +126,21 @@ LEDGER = (
               "the batches AWS would run at once are received together and handled last-received first",
               "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html",
               "tests/localcloud/test_delays.py::test_batches_run_at_once_finish_out_of_arrival_order"),
+    Behaviour("A function's reserved concurrency caps its invocations in flight: a synchronous one beyond it is "
+              "refused with TooManyRequestsException (429), an asynchronous one waits in Lambda's queue",
+              REPRODUCED, "invocations in flight are counted per function; a refused asynchronous one is retried "
+              "until there is room; Step Functions names the refusal Lambda.TooManyRequestsException for a Retry",
+              "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html",
+              "tests/localcloud/test_lambda_concurrency.py::"
+              "test_a_synchronous_invocation_beyond_the_reserved_concurrency_is_throttled"),
+    Behaviour("Each invocation's REPORT line gives its Duration, Billed Duration (the Init phase included), Memory "
+              "Size, Max Memory Used, and a cold start's Init Duration", REPRODUCED,
+              "measured: the handler's time, a cold start's import apart; Max Memory Used is measured for a "
+              "handler in a sandbox process (concurrent Lambdas) and left out for one run in the notebook's "
+              "process, whose memory it shares",
+              "https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html",
+              "tests/localcloud/test_localcloud_lambda_parallel.py::"
+              "test_a_sandbox_reports_its_init_its_duration_and_the_memory_it_used"),
     Behaviour("A new IAM role is not assumable at once: CreateFunction refuses it for a few seconds", SCALED,
               f"CreateFunction refuses a role younger than {_s(delays.ROLE_PROPAGATION)} with AWS's error",
               "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html"

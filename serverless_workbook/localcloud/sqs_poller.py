@@ -26,6 +26,7 @@ from moto.awslambda.models import EventSourceMapping, LambdaBackend, lambda_back
 from moto.sqs.models import Message, Queue, sqs_backends
 
 from serverless_workbook.common import waiting
+from serverless_workbook.localcloud import lambda_concurrency
 
 PATCHED_METHOD = "add_message"
 EXPECTED_PARAMETERS = ["self", "message"]
@@ -133,11 +134,15 @@ def _concurrent_batches(mapping: EventSourceMapping) -> int:
 
 
 def _deliver(mapping: EventSourceMapping, queue: Queue, messages: list[Message]) -> None:
-    """Invoke the function with one batch; delete what it handled, leave what failed to reappear."""
+    """Invoke the function with one batch, synchronously as Lambda's pollers do; delete what it handled, leave
+    what failed, or what the function's reserved concurrency refused, to reappear."""
     backend = sqs_backends[mapping.account_id][mapping.region]
     response_headers: dict[str, Any] = {}
-    payload = _function(mapping).invoke(json.dumps({"Records": [_record(m, mapping) for m in messages]}), {},
-                                        response_headers)
+    try:
+        payload = _function(mapping).invoke(json.dumps({"Records": [_record(m, mapping) for m in messages]}),
+                                            {"X-Amz-Invocation-Type": "RequestResponse"}, response_headers)
+    except lambda_concurrency.TooManyRequests:
+        return
     if "x-amz-function-error" in response_headers:
         failed = {m.id for m in messages}
     else:

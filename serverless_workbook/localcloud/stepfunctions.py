@@ -35,7 +35,13 @@ from urllib.parse import urlsplit
 from moto.cloudformation import parsing
 from moto.core.config import default_user_config
 from moto.stepfunctions.models import StateMachine
+from botocore.exceptions import ClientError
+from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
 from moto.stepfunctions.parser.asl.component import eval_component
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.utils import boto_client
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import get_backend
@@ -45,6 +51,7 @@ from serverless_workbook.localcloud import permissions
 
 _patches: list[Any] = []
 _original_start_execution = StepFunctionsParserBackend.start_execution
+_original_lambda_error = StateTaskLambda._from_error
 _original_client = boto_client.boto_client_for
 _role_clients: dict[tuple[str, str, str], Any] = {}  # (region, service, role ARN) -> a client with its credentials
 _lock = threading.Lock()
@@ -123,11 +130,25 @@ def definition(properties: dict[str, Any]) -> str:
     return re.sub(r"\$\{(\w+)\}", lambda match: str(substitutions[match.group(1)]), text)
 
 
+def _lambda_error_named(self: StateTaskLambda, env: Any, ex: Exception) -> FailureEvent:
+    """A Lambda task that Lambda itself refused (throttled, a service error) fails with the name Step Functions
+    gives it, Lambda.<the error code>, which a Retry matches; moto's interpreter calls every such error
+    "Exception" (Step Functions Developer Guide, "Handling errors in Step Functions workflows":
+    https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)."""
+    if not isinstance(ex, ClientError):
+        return _original_lambda_error(self, env, ex)
+    name = f"Lambda.{ex.response['Error']['Code']}"
+    return FailureEvent(env=env, error_name=CustomErrorName(name), event_type=HistoryEventType.LambdaFunctionFailed,
+                        event_details=EventDetails(lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(
+                            error=name, cause=ex.response["Error"]["Message"])))
+
+
 def install(endpoint_url: str | None = None) -> None:
     """Switch the interpreter on (until uninstall) and register the model in moto's type map."""
     settings = {**default_user_config.get("stepfunctions", {}), "execute_state_machine": True}
     patches = [mock.patch.dict(default_user_config, {"stepfunctions": settings}),
                mock.patch.object(StepFunctionsParserBackend, "start_execution", _start_named_execution),
+               mock.patch.object(StateTaskLambda, "_from_error", _lambda_error_named),
                mock.patch.object(logging.getLogger(eval_component.__name__), "disabled", True)]
     patches += [mock.patch.object(module, "boto_client_for", _client_as_role) for module in _interpreter_modules()]
     if endpoint_url:

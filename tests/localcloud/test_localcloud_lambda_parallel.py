@@ -103,6 +103,23 @@ def test_a_warm_sandbox_keeps_its_globals(target, functions):
     assert second["calls"] == first["calls"] + 1 and second["leaked"] == "warm-1"
 
 
+def test_a_sandbox_reports_its_init_its_duration_and_the_memory_it_used(target):
+    # A handler that holds 64 MB: the sandbox's Max Memory Used is measured, not the configured size.
+    role = function_role(target, "parallel-memory")
+    trial_functions.create_function(
+        target.client("lambda"), FunctionName="parallel-memory", Runtime="python3.12", Role=role,
+        Handler="app.handler", MemorySize=512, Timeout=10,
+        Code={"ZipFile": zipped("def handler(event, context):\n    block = bytearray(64 * 1024 * 1024)\n"
+                                "    return len(block)\n")})
+    logs = [invoke(target, "parallel-memory", {})[1] for _ in range(2)]
+    cold, warm = ({name: value for name, value in (field.split(": ", 1) for field in line.split("\t") if ": " in field)}
+                  for line in (next(line for line in log.splitlines() if line.startswith("REPORT ")) for log in logs))
+    assert "Init Duration" in cold and "Init Duration" not in warm
+    used = int(warm["Max Memory Used"].removesuffix(" MB"))
+    assert 64 < used < 512, warm
+    assert warm["Memory Size"] == "512 MB"
+
+
 def test_a_handler_past_its_timeout_is_killed(target):
     name = create_function(target, "parallel-slow", "slow", timeout=1)
     started = time.monotonic()
@@ -126,3 +143,4 @@ def test_one_at_a_time_in_this_process_stays_the_default():
     (one, _), (two, _) = sorted(replies, key=lambda reply: reply[0]["started"])
     assert one["pid"] == two["pid"] == os.getpid()
     assert one["ended"] <= two["started"], "the default runtime ran two handlers at once"
+

@@ -5,10 +5,12 @@ the same function version and configuration, or starts one (a cold start); a
 sandbox serves one invocation at a time and stays warm afterwards. A handler
 that outlives its Timeout has its process group killed, ffmpeg included.
 While it runs, a sandbox is held to the CPUs its memory buys, as Lambda gives
-a function "the equivalent of one vCPU" at 1,769 MB (AWS Lambda Developer
-Guide, "Memory and computing power"): the least busy of this machine's CPUs,
-so a function with one vCPU never spreads over two and invocations spread
-over all of them.
+a function "the equivalent of one vCPU" at 1,769 MB and CPU in proportion to
+memory (AWS Lambda Developer Guide, "Memory and computing power"): the least
+busy of this machine's CPUs, so a function with one vCPU never spreads over two
+and invocations spread over all of them. Below 1,769 MB it gets that fraction
+of one CPU: CpuQuota stops and continues its process group (ffmpeg included) so
+that it runs that share of every 20 ms, as a CPU quota does.
 Handlers in a sandbox reach the local cloud over HTTP, so this needs moto's
 server (AWS_ENDPOINT_URL in the function's environment).
 """
@@ -22,6 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 
 from serverless_workbook.common import process_environment
@@ -98,6 +101,55 @@ class _Sandbox:
         self.process.wait()
 
 
+class CpuQuota:
+    """Hold a sandbox's process group to `fraction` of one CPU while an invocation runs: run for that share of
+    each PERIOD_S, stopped for the rest. A CPU-bound handler at 512 MB then takes 1,769/512 times as long as at
+    1,769 MB, as on Lambda; one that waits (I/O) is stopped while it waits too, so it may take longer than on
+    Lambda, never less."""
+
+    PERIOD_S = 0.02
+
+    def __init__(self, process_group: int, fraction: float) -> None:
+        self.process_group, self.fraction = process_group, fraction
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lambda-cpu-quota", daemon=True)
+
+    def __enter__(self) -> "CpuQuota":
+        if self.fraction < 1:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.fraction < 1:
+            self._done.set()
+            self._thread.join()
+
+    def _signal(self, signum: int) -> bool:
+        try:
+            os.killpg(self.process_group, signum)
+            return True
+        except ProcessLookupError:  # the sandbox ended (a timeout killed it)
+            return False
+
+    def _run(self) -> None:
+        # The phases are timed as they happened: a signal sent late (this thread waits for the GIL) is made up
+        # for in the next phase, so the share run over the invocation is the fraction.
+        ran = stopped = 0.0
+        continued = time.monotonic()
+        try:
+            while not self._done.wait(self.PERIOD_S * self.fraction):
+                if not self._signal(signal.SIGSTOP):
+                    return
+                halted = time.monotonic()
+                ran += halted - continued
+                self._done.wait(max(0.0, ran * (1 - self.fraction) / self.fraction - stopped))
+                self._signal(signal.SIGCONT)
+                continued = time.monotonic()
+                stopped += continued - halted
+        finally:
+            self._signal(signal.SIGCONT)
+
+
 class CpuShares:
     """This machine's CPUs, handed out by memory as Lambda hands out vCPUs, least busy first.
 
@@ -142,7 +194,8 @@ class SandboxPool:
         try:
             if cpus:
                 sandbox.hold_to(cpus)
-            reply = sandbox.invoke(event, context)
+            with CpuQuota(sandbox.process.pid, context.memory_limit_in_mb / MB_PER_VCPU):
+                reply = sandbox.invoke(event, context)
         except (LambdaTimeout, SandboxCrashed):
             with self._lock:
                 self._all.remove(sandbox)

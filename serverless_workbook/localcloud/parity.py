@@ -141,6 +141,13 @@ LEDGER = (
               "https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html",
               "tests/localcloud/test_localcloud_lambda_parallel.py::"
               "test_a_sandbox_reports_its_init_its_duration_and_the_memory_it_used"),
+    Behaviour("Memory buys CPU: one vCPU at 1,769 MB, and CPU in proportion to memory below it", REPRODUCED,
+              "a handler in a sandbox process (concurrent Lambdas) runs on the CPUs its memory buys; below 1,769 MB "
+              "its process group is stopped and continued to run that share of every 20 ms (bench/lambda_power.py "
+              "prints the curve beside the model); a handler run in the notebook's process is not held",
+              "https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html",
+              "tests/localcloud/test_localcloud_lambda_parallel.py::"
+              "test_below_1769_mb_a_sandbox_gets_that_fraction_of_one_cpu"),
     Behaviour("A new IAM role is not assumable at once: CreateFunction refuses it for a few seconds", SCALED,
               f"CreateFunction refuses a role younger than {_s(delays.ROLE_PROPAGATION)} with AWS's error",
               "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html"

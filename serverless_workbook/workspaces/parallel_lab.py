@@ -34,6 +34,10 @@ REFERENCE_TEMPLATE = ROOT / "templates" / "parallel-encode.yaml"
 HANDLERS = ("split", "encode_segment", "merge")
 # What a handler module may import besides the standard library and boto3: the modules beside it.
 HELPERS = ("ffmpeg_tools.py",)
+# The memory the template gives every function, so a check's throwaway function gets the CPU the deployed one
+# gets (at 128 MB Lambda gives a function 1/14 of a CPU, and so does the local cloud).
+TEMPLATE_MEMORY_MB = max(resource["Properties"].get("MemorySize", 128) for resource in load_template(
+    REFERENCE_TEMPLATE.read_text())["Resources"].values() if resource["Type"] == "AWS::Lambda::Function")
 
 
 def connect_concurrent() -> Any:

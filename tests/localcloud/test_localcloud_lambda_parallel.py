@@ -120,6 +120,21 @@ def test_a_sandbox_reports_its_init_its_duration_and_the_memory_it_used(target):
     assert warm["Memory Size"] == "512 MB"
 
 
+def test_below_1769_mb_a_sandbox_gets_that_fraction_of_one_cpu(target):
+    # A CPU-bound handler at 442 MB (a quarter of 1,769): its CPU time is at most a quarter of its wall time,
+    # however idle the machine (a busy one only lowers the share).
+    role = function_role(target, "parallel-quarter")
+    trial_functions.create_function(
+        target.client("lambda"), FunctionName="parallel-quarter", Runtime="python3.12", Role=role,
+        Handler="app.handler", MemorySize=442, Timeout=30,
+        Code={"ZipFile": zipped("import time\n\n\ndef handler(event, context):\n"
+                                "    wall, cpu = time.monotonic(), time.process_time()\n"
+                                "    while time.process_time() - cpu < 0.3:\n        pass\n"
+                                "    return (time.process_time() - cpu) / (time.monotonic() - wall)\n")})
+    share = invoke(target, "parallel-quarter", {})[0]
+    assert share < 0.25 * 1.2, f"the handler had {share:.0%} of a CPU at 442 MB"
+
+
 def test_a_handler_past_its_timeout_is_killed(target):
     name = create_function(target, "parallel-slow", "slow", timeout=1)
     started = time.monotonic()

@@ -267,7 +267,7 @@ def test_a_slow_import_is_the_init_phase_and_does_not_count_against_the_timeout(
     assert "FunctionError" not in response and payload is True
 
 
-def _report(log: str) -> dict[str, str]:
+def report_fields(log: str) -> dict[str, str]:
     """The REPORT line's fields, by name."""
     line = next(line for line in log.splitlines() if line.startswith("REPORT "))
     return dict(field.split(": ", 1) for field in line.split("\t") if ": " in field)
@@ -280,7 +280,7 @@ def test_the_report_line_separates_a_cold_starts_init_from_the_duration_and_bill
         Code={"ZipFile": zipped("import time\ntime.sleep(0.3)\n\n\ndef handler(event, context):\n"
                                 "    time.sleep(0.1)\n")}, Timeout=3, MemorySize=256)
     cold, warm = (target.client("lambda").invoke(FunctionName="report-init", LogType="Tail") for _ in range(2))
-    cold, warm = (_report(base64.b64decode(reply["LogResult"]).decode()) for reply in (cold, warm))
+    cold, warm = (report_fields(base64.b64decode(reply["LogResult"]).decode()) for reply in (cold, warm))
     init, duration = float(cold["Init Duration"].removesuffix(" ms")), float(cold["Duration"].removesuffix(" ms"))
     assert 300 <= init < 1000 and 100 <= duration < 300, cold
     assert int(cold["Billed Duration"].removesuffix(" ms")) == math.ceil(init + duration)

@@ -9,7 +9,7 @@ import pytest
 
 from serverless_workbook.cloud import trial_functions
 from serverless_workbook.cloud.target import TargetError, connect
-from test_localcloud_lambda import zipped
+from test_localcloud_lambda import report_fields, zipped
 from roles import function_role
 
 HANDLER = '''
@@ -103,17 +103,19 @@ def test_a_warm_sandbox_keeps_its_globals(target, functions):
     assert second["calls"] == first["calls"] + 1 and second["leaked"] == "warm-1"
 
 
+def function_of(target, name, source, memory, timeout=10):
+    """A function whose app.py is `source`, with `memory` MB."""
+    trial_functions.create_function(
+        target.client("lambda"), FunctionName=name, Runtime="python3.12", Role=function_role(target, name),
+        Handler="app.handler", MemorySize=memory, Timeout=timeout, Code={"ZipFile": zipped(source)})
+    return name
+
+
 def test_a_sandbox_reports_its_init_its_duration_and_the_memory_it_used(target):
     # A handler that holds 64 MB: the sandbox's Max Memory Used is measured, not the configured size.
-    role = function_role(target, "parallel-memory")
-    trial_functions.create_function(
-        target.client("lambda"), FunctionName="parallel-memory", Runtime="python3.12", Role=role,
-        Handler="app.handler", MemorySize=512, Timeout=10,
-        Code={"ZipFile": zipped("def handler(event, context):\n    block = bytearray(64 * 1024 * 1024)\n"
-                                "    return len(block)\n")})
-    logs = [invoke(target, "parallel-memory", {})[1] for _ in range(2)]
-    cold, warm = ({name: value for name, value in (field.split(": ", 1) for field in line.split("\t") if ": " in field)}
-                  for line in (next(line for line in log.splitlines() if line.startswith("REPORT ")) for log in logs))
+    name = function_of(target, "parallel-memory", "def handler(event, context):\n"
+                       "    block = bytearray(64 * 1024 * 1024)\n    return len(block)\n", memory=512)
+    cold, warm = (report_fields(invoke(target, name, {})[1]) for _ in range(2))
     assert "Init Duration" in cold and "Init Duration" not in warm
     used = int(warm["Max Memory Used"].removesuffix(" MB"))
     assert 64 < used < 512, warm
@@ -123,15 +125,11 @@ def test_a_sandbox_reports_its_init_its_duration_and_the_memory_it_used(target):
 def test_below_1769_mb_a_sandbox_gets_that_fraction_of_one_cpu(target):
     # A CPU-bound handler at 442 MB (a quarter of 1,769): its CPU time is at most a quarter of its wall time,
     # however idle the machine (a busy one only lowers the share).
-    role = function_role(target, "parallel-quarter")
-    trial_functions.create_function(
-        target.client("lambda"), FunctionName="parallel-quarter", Runtime="python3.12", Role=role,
-        Handler="app.handler", MemorySize=442, Timeout=30,
-        Code={"ZipFile": zipped("import time\n\n\ndef handler(event, context):\n"
-                                "    wall, cpu = time.monotonic(), time.process_time()\n"
-                                "    while time.process_time() - cpu < 0.3:\n        pass\n"
-                                "    return (time.process_time() - cpu) / (time.monotonic() - wall)\n")})
-    share = invoke(target, "parallel-quarter", {})[0]
+    name = function_of(target, "parallel-quarter", "import time\n\n\ndef handler(event, context):\n"
+                       "    wall, cpu = time.monotonic(), time.process_time()\n"
+                       "    while time.process_time() - cpu < 0.3:\n        pass\n"
+                       "    return (time.process_time() - cpu) / (time.monotonic() - wall)\n", memory=442, timeout=30)
+    share = invoke(target, name, {})[0]
     assert share < 0.25 * 1.2, f"the handler had {share:.0%} of a CPU at 442 MB"
 
 

@@ -13,6 +13,13 @@ share the machine's cores as Lambda functions would each have their own vCPU, an
 single job gets one CPU, as it would on Lambda. Executions are polled every 0.25 s:
 the moto server answering the polls shares the same cores, and polling every 0.05 s
 took 0.4 s of CPU from a 5 s run.
+3. the physical ceiling, in the same rounds: plain ffmpeg, without Lambda, S3 or Step Functions,
+   running the functions' own commands (split.cut, encode_segment.X264, merge.join) on the same
+   clip, each encode on one CPU as a function with one vCPU gets it: the whole clip on one CPU, and
+   split, the pieces encoded at once on CPUs taken in turn, merge.
+The pipeline's efficiency at N segments is its speed-up over the single job divided by the
+ceiling's speed-up over plain ffmpeg's single encode: what the orchestration, the transfers and
+the sandboxes cost, on this machine, whatever its cores. Goal: at least 0.95 at every count.
 One untimed warm-up (a short clip with the largest segment count) starts the sandboxes
 first, so every measured run has warm functions. The variants are measured in --runs
 rounds, each variant once per round, and the best run counts (other work on a shared
@@ -32,21 +39,29 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "functions" / "parallel_encode"))
+
+import encode_segment  # noqa: E402  (the functions' own commands, run here without Lambda)
+import ffmpeg_tools  # noqa: E402
+import merge  # noqa: E402
+import split  # noqa: E402
 
 from serverless_workbook.cloud import executions, stacks  # noqa: E402
 from serverless_workbook.common import media  # noqa: E402
 from serverless_workbook.cloud.target import connect  # noqa: E402
 
 STACK = "bench-parallel"
+SINGLE_JOB_KEY = "work/single/clip.mp4"
 
 
 def single_job_seconds(target, outputs: dict[str, str], key: str) -> float:
     bucket = outputs["MediaBucketName"]
-    event = {"bucket": bucket, "key": key, "output_key": f"single/{uuid.uuid4().hex}.mp4"}
+    event = {"bucket": bucket, "key": key, "output_key": f"work/single/{uuid.uuid4().hex}.mp4"}
     started = time.perf_counter()
     executions.invoke(target, outputs["EncodeSegmentFunctionName"], event)
     return time.perf_counter() - started
@@ -65,6 +80,39 @@ def parallel_run(target, outputs: dict[str, str], key: str, segments: int) -> tu
     return elapsed, {state: executions.state_seconds(history, state) for state in ("Split", "EncodeSegments", "Merge")}
 
 
+CPUS = sorted(os.sched_getaffinity(0))
+
+
+def _encode_on(cpu: int, source: str, encoded: str) -> None:
+    """One encode, as encode-segment runs it, held to one CPU (a thread's affinity passes to what it starts)."""
+    os.sched_setaffinity(0, {cpu})
+    ffmpeg_tools.run("-i", source, "-map", "0:v:0", *encode_segment.X264, encoded)
+
+
+def plain_single_seconds(clip: Path) -> float:
+    """Plain ffmpeg encoding the whole clip on one CPU: the single job without Lambda."""
+    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(1) as pool:
+        started = time.perf_counter()
+        pool.submit(_encode_on, CPUS[0], str(clip), os.path.join(folder, "encoded.mp4")).result()
+        return time.perf_counter() - started
+
+
+def plain_parallel_seconds(clip: Path, segments: int) -> float:
+    """Plain ffmpeg splitting, encoding the pieces at once (one CPU each, taken in turn) and merging."""
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        pieces = split.cut(str(clip), folder, ffmpeg_tools.streams(str(clip)).duration, segments)
+        audio = os.path.join(folder, "audio.m4a")
+        ffmpeg_tools.run("-i", str(clip), "-map", "0:a:0", "-c", "copy", audio)
+        encoded = [os.path.join(folder, f"encoded-{index:03d}.mp4") for index in range(len(pieces))]
+        with ThreadPoolExecutor(len(pieces)) as pool:
+            for done in [pool.submit(_encode_on, CPUS[index % len(CPUS)], os.path.join(folder, name), encoded[index])
+                         for index, (name, _, _) in enumerate(pieces)]:
+                done.result()
+        merge.join(encoded, audio, folder)
+        return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -75,18 +123,21 @@ def main() -> None:
     width, height = map(int, args.size.split("x"))
 
     target = connect("local-server", concurrent_lambdas=True)
+    work = tempfile.TemporaryDirectory()  # the clip, which the plain ffmpeg runs read too
     try:
         outputs = stacks.deploy(target, STACK, ROOT / "templates" / "parallel-encode.yaml", progress=False,
                                 code={"ParallelEncodeCodeKey": ROOT / "functions" / "parallel_encode"})
         s3 = target.client("s3")
-        with tempfile.TemporaryDirectory() as work:
-            # A keyframe every second: where the stream-copy split can cut.
-            clip = media.generate_clip(Path(work) / "clip.mp4", seconds=args.seconds, width=width, height=height,
-                                       keyframe_seconds=1)
-            warm_up = media.generate_clip(Path(work) / "warm-up.mp4", seconds=max(args.segments) / 2,
-                                          width=width, height=height, keyframe_seconds=0.25)
-            s3.upload_file(str(clip), outputs["MediaBucketName"], "uploads/clip.mp4")
-            s3.upload_file(str(warm_up), outputs["MediaBucketName"], "uploads/warm-up.mp4")
+        # A keyframe every second: where the stream-copy split can cut.
+        clip = media.generate_clip(Path(work.name) / "clip.mp4", seconds=args.seconds, width=width, height=height,
+                                   keyframe_seconds=1)
+        warm_up = media.generate_clip(Path(work.name) / "warm-up.mp4", seconds=max(args.segments) / 2,
+                                      width=width, height=height, keyframe_seconds=0.25)
+        s3.upload_file(str(clip), outputs["MediaBucketName"], "uploads/clip.mp4")
+        # The encoder's role may read and write the bucket's work/ folder only, as on AWS: the single job
+        # encodes a copy there.
+        s3.upload_file(str(clip), outputs["MediaBucketName"], SINGLE_JOB_KEY)
+        s3.upload_file(str(warm_up), outputs["MediaBucketName"], "uploads/warm-up.mp4")
         parallel_run(target, outputs, "uploads/warm-up.mp4", max(args.segments))
 
         print(f"{args.seconds:g} s of {width}x{height}, {os.cpu_count()} CPUs, load average "
@@ -94,24 +145,32 @@ def main() -> None:
         # Round by round, every variant once per round: other work on the machine then weighs on all of
         # them alike, instead of on whichever variant ran while it lasted.
         singles, parallel = [], {segments: [] for segments in args.segments}
+        plain_singles, plain = [], {segments: [] for segments in args.segments}
         for _ in range(args.runs):
-            singles.append(single_job_seconds(target, outputs, "uploads/clip.mp4"))
+            singles.append(single_job_seconds(target, outputs, SINGLE_JOB_KEY))
+            plain_singles.append(plain_single_seconds(clip))
             for segments in args.segments:
                 parallel[segments].append(parallel_run(target, outputs, "uploads/clip.mp4", segments))
-        single = min(singles)
-        print(f"best of {args.runs} rounds (median in brackets); shares of the best run")
-        print(f"{'run':<14}{'seconds':>16}{'speed-up':>10}{'split':>8}{'encode':>8}{'merge':>8}{'other':>8}")
+                plain[segments].append(plain_parallel_seconds(clip, segments))
+        single, plain_single = min(singles), min(plain_singles)
+        print(f"best of {args.runs} rounds (median in brackets); shares of the best run; the ceiling is plain "
+              f"ffmpeg's speed-up (single encode {plain_single:.1f} s)")
+        print(f"{'run':<14}{'seconds':>16}{'speed-up':>10}{'split':>8}{'encode':>8}{'merge':>8}{'other':>8}"
+              f"{'ceiling':>9}{'efficiency':>12}")
         print(f"{'single job':<14}{single:>7.1f} ({statistics.median(singles):>5.1f}){1:>9.2f}x")
         for segments, runs in parallel.items():
             elapsed, states = min(runs, key=lambda run: run[0])
             states["other"] = elapsed - sum(states.values())  # between states: orchestration and polling
             shares = "".join(f"{100 * seconds / elapsed:>7.0f}%" for seconds in states.values())
             median = statistics.median(run[0] for run in runs)
-            print(f"{f'{segments} segments':<14}{elapsed:>7.1f} ({median:>5.1f}){single / elapsed:>9.2f}x{shares}")
+            ceiling = plain_single / min(plain[segments])
+            print(f"{f'{segments} segments':<14}{elapsed:>7.1f} ({median:>5.1f}){single / elapsed:>9.2f}x{shares}"
+                  f"{ceiling:>8.2f}x{single / elapsed / ceiling:>12.2f}")
         print(f"load average {os.getloadavg()[0]:.2f} at the end")
         stacks.teardown(target, STACK)
     finally:
         target.close()
+        work.cleanup()
 
 
 if __name__ == "__main__":

@@ -113,8 +113,18 @@ def error_log(error: BaseException) -> str:
 def max_memory_used_mb() -> int:
     """The sandbox's peak resident memory so far, in MB as Lambda's REPORT line gives it: this process's, plus
     the largest of the processes it started and waited for (ffmpeg)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return math.ceil(peak / (1024 * 1024 if sys.platform == "darwin" else 1024))  # bytes on macOS, KB on Linux
+    return math.ceil((_own_peak_kb() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)
+
+
+def _own_peak_kb() -> int:
+    # getrusage's own peak outlives exec: a sandbox started by a large process would report that process's.
+    # Linux's VmHWM belongs to this program's memory alone.
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS
 
 
 def report_line(request_id: str, duration_ms: float, memory_size: int, max_memory_mb: int | None,

@@ -3,6 +3,7 @@
 One module per gap, like moto's one package per service:
 - lambda_runtime: Lambda handlers run in this process, or concurrently in sandbox processes
   (lambda_pool, lambda_sandbox) (moto needs Docker); lambda_concurrency: reserved concurrency enforced;
+  lambda_limits: the invocation payload quotas;
 - sqs_poller: Lambda's SQS pollers (retries, receive counts, redrive to a dead-letter queue);
 - sqs_sampling: a short poll that may answer with no message, as SQS's sampling may;
 - delays: AWS's documented delays, scaled down to seconds, which these reproduce:

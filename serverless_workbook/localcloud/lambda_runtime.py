@@ -39,7 +39,7 @@ import boto3
 from moto.awslambda.models import LambdaFunction
 
 from serverless_workbook.common import aws_sessions, process_environment
-from serverless_workbook.localcloud import lambda_concurrency, permissions
+from serverless_workbook.localcloud import lambda_concurrency, lambda_limits, permissions
 from serverless_workbook.localcloud.policy_evaluation import Request
 from serverless_workbook.localcloud.lambda_pool import SandboxCrashed, SandboxPool
 from serverless_workbook.localcloud.lambda_sandbox import (
@@ -115,7 +115,8 @@ def install(endpoint_url: str | None = None, concurrent: bool = False) -> None:
     _endpoint_url = endpoint_url
     _pool = SandboxPool() if concurrent else None
     setattr(LambdaFunction, PATCHED_METHOD, _invoke_in_process)
-    LambdaFunction.invoke = lambda_concurrency.within_reserved_concurrency(_invoke_reporting_unhandled)
+    LambdaFunction.invoke = lambda_limits.within_payload_quota(
+        lambda_concurrency.within_reserved_concurrency(_invoke_reporting_unhandled))
     boto3._get_default_session = _default_session
     threading.Thread.start = _start_as_the_handler
 

@@ -148,6 +148,14 @@ LEDGER = (
               "https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html",
               "tests/localcloud/test_localcloud_lambda_parallel.py::"
               "test_below_1769_mb_a_sandbox_gets_that_fraction_of_one_cpu"),
+    Behaviour("Invoke refuses a request payload over 6 MB (synchronous) or 1 MB (asynchronous) with "
+              "RequestTooLargeException (413)", REPRODUCED, "the same refusal, with AWS's message",
+              "https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html",
+              "tests/localcloud/test_lambda_concurrency.py::test_an_invoke_over_its_payload_quota_is_refused"),
+    Behaviour("Provisioned concurrency keeps that many execution environments initialized ahead of requests",
+              MISSING, "the setting is recorded, but no environment is started ahead: the first invocations of "
+              "each environment are cold starts, as without it",
+              "https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html"),
     Behaviour("A new IAM role is not assumable at once: CreateFunction refuses it for a few seconds", SCALED,
               f"CreateFunction refuses a role younger than {_s(delays.ROLE_PROPAGATION)} with AWS's error",
               "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html"

@@ -1,5 +1,5 @@
 """Reserved concurrency on the local cloud: a synchronous invocation beyond it is refused, an asynchronous one
-waits for room, and a state machine's Retry sees Lambda's name for the refusal."""
+waits for room, and a state machine's Retry sees Lambda's name for the refusal. And the payload quotas."""
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -96,3 +96,19 @@ def test_a_throttled_lambda_task_fails_with_lambdas_name_for_it_which_a_retry_ma
         assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == [0, 1, 2]
     else:
         assert described["status"] == "FAILED" and described.get("error") == "Lambda.TooManyRequestsException"
+
+
+@pytest.mark.parametrize("invocation, quota", [("RequestResponse", 6 * 1024 * 1024), ("Event", 1024 * 1024)])
+def test_an_invoke_over_its_payload_quota_is_refused(target, invocation, quota):
+    name = slow_function(target, f"payload-{invocation.lower()}", reserved=None)
+    lambda_ = target.client("lambda")
+
+    def invoke(size):
+        padding = "x" * (size - len(json.dumps({"n": 1, "pad": ""})))
+        return lambda_.invoke(FunctionName=name, InvocationType=invocation, Payload=json.dumps({"n": 1, "pad": padding}))
+
+    assert invoke(quota)["StatusCode"] in (200, 202)
+    with pytest.raises(ClientError) as refused:
+        invoke(quota + 1)
+    assert refused.value.response["Error"]["Code"] == "RequestTooLargeException"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413

@@ -152,6 +152,11 @@ LEDGER = (
               "RequestTooLargeException (413)", REPRODUCED, "the same refusal, with AWS's message",
               "https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html",
               "tests/localcloud/test_lambda_concurrency.py::test_an_invoke_over_its_payload_quota_is_refused"),
+    Behaviour("An asynchronous invocation (an Event invoke, an S3 or SNS notification) that fails is retried "
+              "twice more, about a minute and then two minutes later", MISSING,
+              "a failed asynchronous invocation runs once: a handler that is not idempotent is not caught running "
+              "three times, as it may on AWS",
+              "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html"),
     Behaviour("Provisioned concurrency keeps that many execution environments initialized ahead of requests",
               MISSING, "the setting is recorded, but no environment is started ahead: the first invocations of "
               "each environment are cold starts, as without it",

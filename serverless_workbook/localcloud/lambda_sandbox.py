@@ -112,7 +112,8 @@ def error_log(error: BaseException) -> str:
 
 def max_memory_used_mb() -> int:
     """The sandbox's peak resident memory so far, in MB as Lambda's REPORT line gives it: this process's, plus
-    the largest of the processes it started and waited for (ffmpeg)."""
+    the largest of the processes it started and waited for (ffmpeg). A child's peak includes what it shared with
+    this process when it was forked, so with children the figure errs high, never low."""
     return math.ceil((_own_peak_kb() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)
 
 

@@ -13,6 +13,7 @@ import nbval.kernel
 import pytest
 
 from serverless_workbook.common import registry
+from serverless_workbook.course import notebook_runner
 from serverless_workbook.models import costs
 
 # Longest first, from `pytest --durations=0` on 2 cores (seconds per module).
@@ -34,14 +35,13 @@ _start_new_kernel = nbval.kernel.start_new_kernel
 
 
 def _start_new_kernel_once_more(*args, **kwargs):
-    """nbval's kernel start, tried once more when the kernel died before it answered: once in about twenty
-    runs a notebook's kernel died there while other kernels and servers started beside it (its ports, picked
-    free a moment before, taken meanwhile?), and every cell of the notebook then failed. A kernel that dies at
-    every start still fails."""
+    """nbval's kernel start, tried once more when the kernel died before it answered, as notebook_runner.kernel_of
+    does: once in about twenty runs a notebook's kernel died there while other kernels and servers started beside
+    it (its ports, picked free a moment before, taken meanwhile?), and every cell of the notebook then failed."""
     try:
         return _start_new_kernel(*args, **kwargs)
     except RuntimeError as error:
-        if "Kernel died before replying" not in str(error):
+        if notebook_runner.KERNEL_DIED not in str(error):
             raise
         print(f"nbval's kernel died as it started ({error}); starting it once more", file=sys.stderr)
         return _start_new_kernel(*args, **kwargs)

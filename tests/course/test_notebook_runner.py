@@ -1,5 +1,8 @@
 """Labs run by the grader and the tests write into a stand-in folder, never into the real one, and within limits."""
+import contextlib
+
 import nbformat
+import pytest
 
 from serverless_workbook.course import notebook_runner
 
@@ -40,3 +43,35 @@ def test_a_dead_kernel_stops_the_run_keeping_what_ran(tmp_path):
     stopped = notebook_runner.execute(nb, tmp_path)
     assert stopped.startswith("the kernel died") and "cell 2" in stopped
     assert nb.cells[0].outputs[0].text == "before\n" and nb.cells[2].outputs == []
+
+
+class _StartingClient:
+    """A stand-in for nbclient's client whose kernel fails to start `failures` times with `failure`."""
+
+    def __init__(self, failure, failures):
+        self.failure, self.failures, self.starts, self.running = failure, failures, 0, False
+
+    @contextlib.contextmanager
+    def setup_kernel(self):
+        self.starts += 1
+        if self.starts <= self.failures:
+            raise RuntimeError(self.failure)
+        self.running = True
+        yield
+        self.running = False
+
+
+@pytest.mark.parametrize("failure, failures, starts, started", [
+    (notebook_runner.KERNEL_DIED, 1, 2, True), (notebook_runner.KERNEL_DIED, 2, 2, False),
+    ("Kernel didn't respond in 60 seconds", 1, 1, False)],
+    ids=["died once: started once more", "died twice: fails", "another failure: not again"])
+def test_a_kernel_that_dies_as_it_starts_is_started_once_more(failure, failures, starts, started):
+    client = _StartingClient(failure, failures)
+    try:
+        with notebook_runner.kernel_of(client):
+            assert client.running
+        ran = True
+    except RuntimeError as error:
+        assert failure in str(error)
+        ran = False
+    assert (client.starts, ran, client.running) == (starts, started, False)

@@ -130,17 +130,26 @@ def definition(properties: dict[str, Any]) -> str:
     return re.sub(r"\$\{(\w+)\}", lambda match: str(substitutions[match.group(1)]), text)
 
 
+# The errors of a Lambda task that Step Functions names after Lambda's own (a Retry matches them by name); any
+# other refusal by Lambda (AccessDenied, a missing function) is Lambda.AWSLambdaException.
+_NAMED_LAMBDA_ERRORS = {"TooManyRequestsException", "ServiceException", "SdkClientException",
+                        "ClientExecutionTimeoutException"}
+
+
 def _lambda_error_named(self: StateTaskLambda, env: Any, ex: Exception) -> FailureEvent:
-    """A Lambda task that Lambda itself refused (throttled, a service error) fails with the name Step Functions
-    gives it, Lambda.<the error code>, which a Retry matches; moto's interpreter calls every such error
-    "Exception" (Step Functions Developer Guide, "Handling errors in Step Functions workflows":
+    """A Lambda task that Lambda itself refused fails with the name Step Functions gives it,
+    Lambda.TooManyRequestsException for a throttled one, which a Retry matches; moto's interpreter calls every
+    such error "Exception" (Step Functions Developer Guide, "Handling errors in Step Functions workflows":
     https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)."""
     if not isinstance(ex, ClientError):
         return _original_lambda_error(self, env, ex)
-    name = f"Lambda.{ex.response['Error']['Code']}"
+    code = ex.response["Error"]["Code"]
+    name = f"Lambda.{code if code in _NAMED_LAMBDA_ERRORS else 'AWSLambdaException'}"
+    status = ex.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    cause = f"{ex.response['Error']['Message']} (Service: AWSLambda; Status Code: {status}; Error Code: {code})"
     return FailureEvent(env=env, error_name=CustomErrorName(name), event_type=HistoryEventType.LambdaFunctionFailed,
                         event_details=EventDetails(lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(
-                            error=name, cause=ex.response["Error"]["Message"])))
+                            error=name, cause=cause)))
 
 
 def install(endpoint_url: str | None = None) -> None:

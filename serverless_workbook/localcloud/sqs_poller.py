@@ -21,7 +21,7 @@ import json
 import threading
 from typing import Any, Iterator
 
-from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
 from moto.awslambda.models import EventSourceMapping, LambdaBackend, lambda_backends
 from moto.sqs.models import Message, Queue, sqs_backends
 
@@ -74,8 +74,12 @@ def _function(mapping: EventSourceMapping) -> Any:
 
 
 def _active(mapping: EventSourceMapping) -> bool:
-    """Enabled, and its function not throttled to zero (reserved concurrency 0 is AWS's stop switch)."""
-    return mapping.enabled and str(_function(mapping).reserved_concurrency) != "0"
+    """Enabled, its function still there (a stack's teardown may delete it before the mapping), and not
+    throttled to zero (reserved concurrency 0 is AWS's stop switch)."""
+    try:
+        return mapping.enabled and str(_function(mapping).reserved_concurrency) != "0"
+    except UnknownFunctionException:
+        return False
 
 
 def _queue(mapping: EventSourceMapping) -> Queue | None:
@@ -141,7 +145,7 @@ def _deliver(mapping: EventSourceMapping, queue: Queue, messages: list[Message])
     try:
         payload = _function(mapping).invoke(json.dumps({"Records": [_record(m, mapping) for m in messages]}),
                                             {"X-Amz-Invocation-Type": "RequestResponse"}, response_headers)
-    except lambda_concurrency.TooManyRequests:
+    except (lambda_concurrency.TooManyRequests, UnknownFunctionException):  # throttled, or deleted meanwhile
         return
     if "x-amz-function-error" in response_headers:
         failed = {m.id for m in messages}

@@ -135,6 +135,19 @@ def test_the_local_cloud_is_not_idle_while_a_mapped_message_waits_or_is_delivere
     assert attempts(target, "slow-worker") == [["slow", "1", "none"]]
 
 
+def test_a_mapping_whose_function_was_deleted_first_does_not_stop_the_pollers(target):
+    # A stack's teardown may delete a function before its mapping: the other mappings are still served.
+    gone_url, gone_arn, _ = queue_with_dlq(target, "orphaned", max_receive_count=2)
+    mapped_function(target, "orphaned-worker", gone_arn)
+    target.client("lambda").delete_function(FunctionName="orphaned-worker")
+    target.client("sqs").send_message(QueueUrl=gone_url, MessageBody="nobody")
+    url, arn, _ = queue_with_dlq(target, "still-served", max_receive_count=2)
+    mapped_function(target, "still-served-worker", arn)
+    target.client("sqs").send_message(QueueUrl=url, MessageBody="served")
+    sqs_poller.wait_delivered(timeout=10)
+    assert attempts(target, "still-served-worker") == [["served", "1", "none"]]
+
+
 def test_connecting_again_shares_the_running_pollers(target):
     assert sqs_poller.install() is sqs_poller._poller
 

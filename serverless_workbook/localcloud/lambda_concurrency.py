@@ -30,6 +30,8 @@ RETRY_SECONDS = 0.2
 _lock = threading.Lock()
 _in_flight: Counter[str] = Counter()
 _retrying: Counter[str] = Counter()
+# Bumped when the local cloud closes: the events still waiting then are dropped with it.
+_generation = 0
 
 
 class TooManyRequests(JsonRESTError):
@@ -87,10 +89,13 @@ def within_reserved_concurrency(invoke: Callable[..., Any]) -> Callable[..., Any
 def _retry_later(function: LambdaFunction, invoke: Callable[..., Any], body: Any, request_headers: Any) -> None:
     with _lock:
         _retrying[function.function_arn] += 1
+        generation = _generation
 
     def retry() -> None:
         try:
             while not _take(function):
+                if generation != _generation:
+                    return
                 time.sleep(RETRY_SECONDS)
             try:
                 invoke(function, body, request_headers, {})
@@ -98,9 +103,19 @@ def _retry_later(function: LambdaFunction, invoke: Callable[..., Any], body: Any
                 _give_back(function)
         finally:
             with _lock:
-                _retrying[function.function_arn] -= 1
+                if generation == _generation:
+                    _retrying[function.function_arn] -= 1
 
     threading.Thread(target=retry, name=f"lambda-async-retry-{function.function_name}", daemon=True).start()
+
+
+def forget() -> None:
+    """The local cloud closed: drop the events waiting for room, and the count of invocations in flight."""
+    global _generation
+    with _lock:
+        _generation += 1
+        _in_flight.clear()
+        _retrying.clear()
 
 
 def waiting_events() -> int:

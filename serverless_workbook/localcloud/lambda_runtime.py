@@ -123,6 +123,7 @@ def install(endpoint_url: str | None = None, concurrent: bool = False) -> None:
 
 def uninstall() -> None:
     global _pool
+    lambda_concurrency.forget()
     if _pool is not None:
         _pool.close()
         _pool = None

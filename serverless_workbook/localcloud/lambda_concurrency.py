@@ -37,12 +37,11 @@ _generation = 0
 class TooManyRequests(JsonRESTError):
     code = 429
 
-    def __init__(self, function_name: str, limit: int) -> None:
+    def __init__(self) -> None:
         super().__init__("TooManyRequestsException", "Rate Exceeded.")
         self.description = json.dumps({"__type": "TooManyRequestsException", "message": "Rate Exceeded.",
                                        "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
                                        "Type": "User"})
-        self.function_name, self.limit = function_name, limit
 
 
 def _limit(function: LambdaFunction) -> int | None:
@@ -75,7 +74,7 @@ def within_reserved_concurrency(invoke: Callable[..., Any]) -> Callable[..., Any
     def invoke_within(self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> Any:
         if not _take(self):
             if not asynchronous(request_headers):
-                raise TooManyRequests(self.function_name, _limit(self) or 0)
+                raise TooManyRequests()
             _retry_later(self, invoke, body, request_headers)
             return b""
         try:

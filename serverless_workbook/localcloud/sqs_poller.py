@@ -126,26 +126,26 @@ def _failed_ids(mapping: EventSourceMapping, payload: Any) -> set[str] | None:
         return None  # an unreadable report fails the whole batch, as on AWS
 
 
-def _concurrent_batches(mapping: EventSourceMapping) -> int:
+def _concurrent_batches(mapping: EventSourceMapping, function: Any) -> int:
     """How many batches Lambda's pollers run at once for the mapping: five to start with, fewer when the mapping's
     MaximumConcurrency or the function's reserved concurrency is lower; one for a FIFO queue, whose order
     Lambda keeps (within a message group: the labs' FIFO queues send one group)."""
     if mapping.event_source_arn.endswith(".fifo"):
         return 1
     limits = [INITIAL_CONCURRENT_BATCHES, (mapping.scaling_config or {}).get("MaximumConcurrency"),
-              _function(mapping).reserved_concurrency]
+              function.reserved_concurrency]
     return min(int(limit) for limit in limits if limit is not None)
 
 
-def _deliver(mapping: EventSourceMapping, queue: Queue, messages: list[Message]) -> None:
+def _deliver(mapping: EventSourceMapping, function: Any, queue: Queue, messages: list[Message]) -> None:
     """Invoke the function with one batch, synchronously as Lambda's pollers do; delete what it handled, leave
     what failed, or what the function's reserved concurrency refused, to reappear."""
     backend = sqs_backends[mapping.account_id][mapping.region]
     response_headers: dict[str, Any] = {}
     try:
-        payload = _function(mapping).invoke(json.dumps({"Records": [_record(m, mapping) for m in messages]}),
-                                            {"X-Amz-Invocation-Type": "RequestResponse"}, response_headers)
-    except (lambda_concurrency.TooManyRequests, UnknownFunctionException):  # throttled, or deleted meanwhile
+        payload = function.invoke(json.dumps({"Records": [_record(m, mapping) for m in messages]}),
+                                  {"X-Amz-Invocation-Type": "RequestResponse"}, response_headers)
+    except lambda_concurrency.TooManyRequests:
         return
     if "x-amz-function-error" in response_headers:
         failed = {m.id for m in messages}
@@ -165,15 +165,19 @@ def poll_once(mapping: EventSourceMapping) -> bool:
     queue = _queue(mapping)
     if queue is None:
         return False
+    try:
+        function = _function(mapping)
+    except UnknownFunctionException:  # deleted since the mapping was listed (a teardown)
+        return False
     backend = sqs_backends[mapping.account_id][mapping.region]
     batches = []
-    for _ in range(_concurrent_batches(mapping)):
+    for _ in range(_concurrent_batches(mapping, function)):
         messages = backend.receive_message(queue.name, mapping.batch_size or 10, 0, queue.visibility_timeout, ["All"])
         if not messages:
             break
         batches.append(messages)
     for messages in reversed(batches):
-        _deliver(mapping, queue, messages)
+        _deliver(mapping, function, queue, messages)
     return bool(batches)
 
 

@@ -7,8 +7,6 @@ first) started the JupyterLab tests, a few tests that take half a minute, last o
 idle. So the longest modules go first, then the notebooks, longest first as course.toml estimates them. A stale
 entry here costs time, never a result.
 """
-import sys
-
 import nbval.kernel
 import pytest
 
@@ -35,16 +33,9 @@ _start_new_kernel = nbval.kernel.start_new_kernel
 
 
 def _start_new_kernel_once_more(*args, **kwargs):
-    """nbval's kernel start, tried once more when the kernel died before it answered, as notebook_runner.kernel_of
-    does: once in about twenty runs a notebook's kernel died there while other kernels and servers started beside
-    it (its ports, picked free a moment before, taken meanwhile?), and every cell of the notebook then failed."""
-    try:
-        return _start_new_kernel(*args, **kwargs)
-    except RuntimeError as error:
-        if notebook_runner.KERNEL_DIED not in str(error):
-            raise
-        print(f"nbval's kernel died as it started ({error}); starting it once more", file=sys.stderr)
-        return _start_new_kernel(*args, **kwargs)
+    """nbval's kernel start under the runner's rule: once in about twenty runs a notebook's kernel died before it
+    answered while other kernels and servers started beside it, and every cell of the notebook then failed."""
+    return notebook_runner.once_more_if_the_kernel_died(lambda: _start_new_kernel(*args, **kwargs))
 
 
 nbval.kernel.start_new_kernel = _start_new_kernel_once_more

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import tempfile
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 import nbformat
 from nbclient import NotebookClient
@@ -36,6 +37,7 @@ from nbformat import NotebookNode
 CELL_TIMEOUT_S = 600
 # What jupyter_client says of a kernel that exited before it answered.
 KERNEL_DIED = "Kernel died before replying to kernel_info"
+T = TypeVar("T")
 
 
 def _client(nb: NotebookNode, cwd: Path, allow_errors: bool) -> NotebookClient:
@@ -46,18 +48,24 @@ def _client(nb: NotebookNode, cwd: Path, allow_errors: bool) -> NotebookClient:
                           resources={"metadata": {"path": str(cwd)}})
 
 
+def once_more_if_the_kernel_died(start: Callable[[], T]) -> T:
+    """start(), called once more when the kernel it started died before it answered: while other kernels and
+    servers started beside it, one did so about once in twenty test runs. One that dies at every start still
+    fails, and so does any other failure."""
+    try:
+        return start()
+    except RuntimeError as error:
+        if KERNEL_DIED not in str(error):
+            raise
+        print(f"The kernel died as it started ({error}); starting it once more", file=sys.stderr)
+        return start()
+
+
 @contextmanager
 def kernel_of(client: NotebookClient) -> Iterator[None]:
-    """client.setup_kernel(), started once more when the kernel died before it answered: while other kernels
-    and servers started beside it, one did so about once in twenty test runs. One that dies at every start
-    still fails."""
+    """client.setup_kernel(), under once_more_if_the_kernel_died (nbclient drops a dead kernel's manager)."""
     with ExitStack() as stack:
-        try:
-            stack.enter_context(client.setup_kernel())
-        except RuntimeError as error:
-            if KERNEL_DIED not in str(error):
-                raise
-            stack.enter_context(client.setup_kernel())  # nbclient dropped the dead kernel's manager
+        once_more_if_the_kernel_died(lambda: stack.enter_context(client.setup_kernel()))
         yield
 
 

@@ -14,12 +14,10 @@ Goal: every point within 15% of the model on an idle machine.
 from __future__ import annotations
 
 import argparse
-import base64
-import io
-import json
+import contextlib
 import re
 import sys
-import zipfile
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,31 +39,12 @@ def handler(event, context):
 REPORT_DURATION = re.compile(r"^REPORT RequestId: \S+\s+Duration: ([\d.]+) ms", re.MULTILINE)
 
 
-def zipped(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", source)
-    return buffer.getvalue()
-
-
-def function_at(target, memory_mb: int) -> str:
-    name = f"bench-power-{memory_mb}"
-    iam = target.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-            "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]}]}))
-    trial_functions.create_function(target.client("lambda"), FunctionName=name, Runtime="python3.12", Role=role,
-                                    Handler="app.handler", Code={"ZipFile": zipped(HANDLER)}, Timeout=900,
-                                    MemorySize=memory_mb)
-    return name
-
-
-def duration_ms(target, name: str, rounds: int) -> float:
-    reply = target.client("lambda").invoke(FunctionName=name, LogType="Tail", Payload=json.dumps({"rounds": rounds}))
-    if "FunctionError" in reply:
-        raise RuntimeError(f"{name} failed: {reply['Payload'].read()!r}")
-    return float(REPORT_DURATION.search(base64.b64decode(reply["LogResult"]).decode()).group(1))
+def duration_ms(invoke, rounds: int) -> float:
+    """The Duration of the REPORT line of one invocation."""
+    run = invoke({"rounds": rounds})
+    if run.error:
+        raise RuntimeError(f"the handler failed: {run.error}")
+    return float(REPORT_DURATION.search(run.log).group(1))
 
 
 def main() -> None:
@@ -77,13 +56,20 @@ def main() -> None:
     sizes = sorted(set(args.sizes) | {MB_PER_VCPU})
     target = connect("local-server", concurrent_lambdas=True)
     try:
-        names = {size: function_at(target, size) for size in sizes}
-        for name in names.values():
-            duration_ms(target, name, 1)  # the cold start, untimed
-        best = {size: float("inf") for size in sizes}
-        for _ in range(args.runs):  # rounds of every size, so a busy moment slows all sizes alike
-            for size, name in names.items():
-                best[size] = min(best[size], duration_ms(target, name, args.rounds))
+        with tempfile.TemporaryDirectory() as work, contextlib.ExitStack() as functions:
+            invokers = {}
+            for size in sizes:  # a folder per size: trial_functions names the function after it
+                folder = Path(work) / f"bench-power-{size}"
+                folder.mkdir()
+                (folder / "app.py").write_text(HANDLER)
+                invokers[size] = functions.enter_context(
+                    trial_functions.trial_function(target, folder, {}, timeout=900, memory_mb=size))
+            for invoke in invokers.values():
+                duration_ms(invoke, 1)  # the cold start, untimed
+            best = {size: float("inf") for size in sizes}
+            for _ in range(args.runs):  # rounds of every size, so a busy moment slows all sizes alike
+                for size, invoke in invokers.items():
+                    best[size] = min(best[size], duration_ms(invoke, args.rounds))
         full = best[MB_PER_VCPU]
         print(f"{'memory MB':>10}{'measured ms':>13}{'model ms':>10}{'measured/model':>16}")
         worst = 0.0

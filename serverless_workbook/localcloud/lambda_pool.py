@@ -207,6 +207,16 @@ class SandboxPool:
             self._idle[key].append(sandbox)
         return reply
 
+    def retire(self, code_dir: str) -> None:
+        """End the idle sandboxes of a superseded code folder: no request will reach them again (a busy one
+        ends when its invocation has, at close)."""
+        with self._lock:
+            retired = [sandbox for key, idle in self._idle.items() if key[0] == code_dir for sandbox in idle]
+            self._idle = {key: idle for key, idle in self._idle.items() if key[0] != code_dir}
+            self._all = [sandbox for sandbox in self._all if sandbox not in retired]
+        for sandbox in retired:
+            sandbox.kill()
+
     def close(self) -> None:
         with self._lock:
             sandboxes, self._all, self._idle = self._all, [], {}

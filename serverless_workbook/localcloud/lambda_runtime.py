@@ -59,6 +59,7 @@ EXPECTED_PARAMETERS = ["self", "event"]
 
 _original_invoke = getattr(LambdaFunction, PATCHED_METHOD, None)
 _original_public_invoke = LambdaFunction.invoke
+_original_update_configuration = LambdaFunction.update_configuration
 _original_default_session = boto3._get_default_session
 _original_thread_start = threading.Thread.start
 
@@ -117,6 +118,7 @@ def install(endpoint_url: str | None = None, concurrent: bool = False) -> None:
     setattr(LambdaFunction, PATCHED_METHOD, _invoke_in_process)
     LambdaFunction.invoke = lambda_limits.within_payload_quota(
         lambda_concurrency.within_reserved_concurrency(_invoke_reporting_unhandled))
+    LambdaFunction.update_configuration = _update_configuration_in_new_environments
     boto3._get_default_session = _default_session
     threading.Thread.start = _start_as_the_handler
 
@@ -129,6 +131,7 @@ def uninstall() -> None:
         _pool = None
     setattr(LambdaFunction, PATCHED_METHOD, _original_invoke)
     LambdaFunction.invoke = _original_public_invoke
+    LambdaFunction.update_configuration = _original_update_configuration
     boto3._get_default_session = _original_default_session
     threading.Thread.start = _original_thread_start
     while _sandbox_dirs:
@@ -252,25 +255,40 @@ class _Sandbox:
     session with its role's credentials that its calls use."""
 
     code_sha: str
+    configuration: int
     code_dir: str
     handler: Any = None
     session: Any = None
 
 
+def _update_configuration_in_new_environments(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
+    """A configuration change (memory, environment, timeout, ...) retires the function's warm environments, as on
+    Lambda: the next request starts a new one, with a cold start ("Lambda execution environment lifecycle":
+    https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html). moto kept them, so a module's
+    state, and the old memory's CPU share, outlived the change."""
+    answer = _original_update_configuration(self, config_updates)
+    self._workbook_configuration = getattr(self, "_workbook_configuration", 0) + 1
+    return answer
+
+
 def _sandbox(function: LambdaFunction) -> _Sandbox:
-    """Unzip each deployed code version once; a new version gets a fresh sandbox."""
+    """Unzip each deployed code version and configuration once; either one new gets a fresh sandbox (the pool
+    keys its sandbox processes by the folder, so they are new too)."""
     with _unzip_lock:
         return _unzipped(function)
 
 
 def _unzipped(function: LambdaFunction) -> _Sandbox:
     sandbox = getattr(function, "_workbook_sandbox", None)
-    if sandbox is None or sandbox.code_sha != function.code_sha_256:
+    configuration = getattr(function, "_workbook_configuration", 0)
+    if sandbox is None or (sandbox.code_sha, sandbox.configuration) != (function.code_sha_256, configuration):
         code_dir = tempfile.mkdtemp(prefix=f"lambda-{function.function_name}-")
         _sandbox_dirs.append(code_dir)
         with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
             archive.extractall(code_dir)
-        sandbox = _Sandbox(function.code_sha_256, code_dir)
+        if sandbox is not None and _pool is not None:
+            _pool.retire(sandbox.code_dir)
+        sandbox = _Sandbox(function.code_sha_256, configuration, code_dir)
         function._workbook_sandbox = sandbox
     return sandbox
 

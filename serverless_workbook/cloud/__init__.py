@@ -7,6 +7,7 @@
     artifacts        Lambda code packages and the bucket they are uploaded to
     trial_functions  throwaway functions that run one handler folder for a check
     executions       Step Functions executions: run one, read its history as timeline spans and timings
+    load_runs        chapter 6's instruments: a REPORT line read, a load run, a power-tuning run
     function_logs    a function's CloudWatch Logs, read until they settle (lines show up seconds late)
     ffmpeg_layer     the ffmpeg Lambda layer for a real account
     cleanup          find and delete everything the workbook tagged (python -m serverless_workbook.cloud.cleanup)
@@ -15,7 +16,7 @@ May import: models, localcloud and common (below it), never workspaces or course
 """
 # The modules other packages, notebooks and commands may use.
 __all__ = [
-    "artifacts", "cleanup", "executions", "ffmpeg_layer", "function_logs", "resources", "stack_updates", "stacks",
+    "artifacts", "cleanup", "executions", "ffmpeg_layer", "function_logs", "load_runs", "resources", "stack_updates", "stacks",
     "target", "trial_functions",
 ]
 

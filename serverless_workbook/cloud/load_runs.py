@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import botocore.config
+
 from serverless_workbook.models.lambda_performance import invocation_cost
 
 _FIELDS = {"Duration": "duration_ms", "Billed Duration": "billed_ms", "Memory Size": "memory_mb",
@@ -70,6 +72,30 @@ def load(target: Any, function_name: str, requests: int, concurrency: int, event
     with ThreadPoolExecutor(concurrency) as callers:
         return list(callers.map(lambda _: invoke(lam, function_name, event if event is not None else {}),
                                 range(requests)))
+
+
+def fresh_environments(target: Any, function_name: str) -> None:
+    """Retire the function's warm environments, as any configuration change does: its next requests start cold."""
+    lam = target.client("lambda")
+    description = lam.get_function_configuration(FunctionName=function_name).get("Description", "")
+    lam.update_function_configuration(FunctionName=function_name, Description=description.rstrip(".") + ".")
+    lam.get_waiter("function_updated_v2").wait(FunctionName=function_name)
+
+
+def burst(target: Any, function_name: str, callers: int, event: Any) -> list[str]:
+    """`callers` synchronous requests at once, none retried (the SDKs retry a throttle by themselves): what each
+    got, "ran" or the error code."""
+    lam = target.client("lambda", config=botocore.config.Config(retries={"total_max_attempts": 1}))
+
+    def call(_: int) -> str:
+        try:
+            lam.invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
+            return "ran"
+        except lam.exceptions.TooManyRequestsException as error:
+            return error.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(callers) as pool:
+        return list(pool.map(call, range(callers)))
 
 
 def set_memory(target: Any, function_name: str, memory_mb: int) -> None:

@@ -213,6 +213,14 @@ def connect(name: str | None = None, *, concurrent_lambdas: bool = False) -> Tar
     return target
 
 
+def connect_concurrent() -> Target:
+    """A target whose Lambda invocations run side by side, each in an environment of its own with the CPU its
+    memory buys: the local cloud in concurrent mode, or a real account when WORKBOOK_TARGET=aws opts in."""
+    if os.environ.get(TARGET_VARIABLE, "local") == "aws":
+        return connect("aws")
+    return connect("local-server", concurrent_lambdas=True)
+
+
 def _connect_local(server: bool, concurrent_lambdas: bool = False) -> Target:
     region = (os.environ.get(REGION_VARIABLE) or LOCAL_REGION) if server else LOCAL_REGION
     saved = {key: os.environ.get(key) for key in FAKE_CREDENTIALS}

@@ -225,3 +225,50 @@ PATTERN_FOR_STUDIO_UPLOADS = Judgement(
             "is orchestration (chapter 5), not fan-out."),
     },
 )
+
+COLD_STARTS_AT_NINE = Judgement(
+    question="The shop's checkout function (Python, 1,024 MB) answers in 80 ms when warm, but its p99 is 2.4 s. Every "
+             "morning at 9:00 its traffic jumps from 2 to 300 requests a second within a minute, and each of the "
+             "hundreds of new environments spends 2 s in its Init phase importing a 200 MB machine-learning library "
+             "that only the rare 'recommend' path uses. What do you do first?",
+    options={
+        "lazy-import": Option(
+            "import the library inside the recommend path only, so the Init phase no longer loads it", True,
+            "every cold start, all day, loses the 2 s at no running cost; only an environment that serves a "
+            "recommendation pays the import, once. Measure again before buying anything (chapter 6.2)."),
+        "more-memory": Option(
+            "raise the memory to 10,240 MB so the import gets more CPU", False,
+            "an import is one thread and partly disk: above 1,769 MB it gains little, while every warm request, "
+            "all day, is billed ten times the GB-seconds, and the cold starts still take seconds."),
+        "keep-warm": Option(
+            "ping the function every five minutes from a schedule to keep it warm", False,
+            "a ping keeps one environment warm; the 9:00 burst needs hundreds at once, and each of them still "
+            "starts cold."),
+        "reserved": Option(
+            "set a reserved concurrency of 300", False,
+            "reserved concurrency caps the function and sets capacity aside; it initializes nothing ahead, so those "
+            "300 environments still start cold."),
+        "provisioned-all-day": Option(
+            "keep 300 environments of provisioned concurrency around the clock", False,
+            "it removes the cold starts but pays for 300 initialized environments 24 hours a day for a burst at "
+            "9:00; if cold starts still hurt after the fix, schedule provisioned concurrency for that hour."),
+    },
+    reasons={
+        "init-is-the-tail": Option(
+            "the p99 is the cold starts' Init phase, not the handler: warm requests take 80 ms", True,
+            "percentiles from a load run show the tail is made of cold starts (chapter 6.2)."),
+        "few-need-it": Option(
+            "only the rare recommend path uses the library, so most environments never need it loaded", True,
+            "work done at Init should be work most requests need; the rest can be lazy."),
+        "no-running-cost": Option(
+            "moving work out of the Init phase costs nothing per request or per hour", True,
+            "unlike more memory (every GB-second) or provisioned concurrency (every hour)."),
+        "memory-speeds-imports": Option(
+            "more memory makes importing a library proportionally faster", False,
+            "memory buys CPU, up to one vCPU at 1,769 MB for one thread; an import reads from disk and runs on one "
+            "thread."),
+        "reserved-prewarms": Option(
+            "reserved concurrency keeps environments initialized ahead of traffic", False,
+            "that is provisioned concurrency; reserved concurrency only caps and sets aside."),
+    },
+)

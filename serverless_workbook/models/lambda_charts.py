@@ -10,6 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import display
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 # Chapter 1's figure class: shown once, as the PNG of the chart a cell returns, on any backend.
 from serverless_workbook.models.cost_explorer import CostChart as Chart
@@ -22,13 +23,21 @@ from serverless_workbook.models.lambda_performance import (
 )
 
 COLD, WARM, MODEL = "#b8452e", "#2e73b8", "#7f7f7f"
+# Plain numbers on a logarithmic axis, not powers of ten.
+PLAIN = FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")
+
+
+def _plain_log_y(ax) -> None:
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(PLAIN)
+    ax.yaxis.set_minor_formatter(NullFormatter())
 PERCENTS = (50, 90, 99)
 
 
 def plot_lifecycle(reports: Sequence[Any], gaps_ms: Sequence[float]) -> Figure:
     """One execution environment's life, drawn to scale from its invocations' reports (a cold start first):
     Init once, then each Invoke, with the environment frozen between them."""
-    fig = Chart(figsize=(9, 2.4))
+    fig = Chart(figsize=(9, 2.1))
     ax = fig.subplots()
     at = 0.0
     for index, report in enumerate(reports):
@@ -57,17 +66,16 @@ def plot_latency(reports: Sequence[Any], title: str) -> Figure:
     colours = [COLD if r.cold else WARM for r in ordered]
     ax.scatter(xs, [r.client_ms for r in ordered], c=colours, s=14)
     latencies = [r.client_ms for r in ordered]
-    for percent in PERCENTS:
-        value = nearest_rank(latencies, percent)
-        ax.axhline(value, color=MODEL, linewidth=0.8, linestyle="--")
-        ax.text(1, value, f" p{percent} {value:,.0f} ms", va="bottom", fontsize=8, color="#444444")
     ax.scatter([], [], c=COLD, s=14, label="cold start")
     ax.scatter([], [], c=WARM, s=14, label="warm")
-    ax.set_yscale("log")
+    for percent, style in zip(PERCENTS, (":", "--", "-.")):
+        value = nearest_rank(latencies, percent)
+        ax.axhline(value, color=MODEL, linewidth=0.9, linestyle=style, label=f"p{percent} {value:,.0f} ms")
+    _plain_log_y(ax)
     ax.set_xlabel("share of requests at or below (%)")
     ax.set_ylabel("latency seen by the caller (ms)")
     ax.set_title(title)
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -87,20 +95,21 @@ def plot_init(inits_ms: dict[str, Sequence[float]]) -> Figure:
     return fig
 
 
-def plot_memory(settings: Sequence[dict[str, float]], title: str) -> Figure:
-    """Duration and cost per invocation against memory, measured, with the proportional model through the
-    measured point nearest one vCPU."""
+def plot_memory(settings: Sequence[dict[str, float]], title: str, wait_ms: float = 0.0) -> Figure:
+    """Duration and cost per invocation against memory, measured, with the model through the measured point
+    nearest one vCPU: the handler's `wait_ms` of waiting as it is, the rest as compute in proportion to memory."""
     fig = Chart(figsize=(9, 3.6))
     left, right = fig.subplots(1, 2)
     memory = [s["memory_mb"] for s in settings]
     anchor = min(settings, key=lambda s: abs(s["memory_mb"] - MB_PER_VCPU))
-    compute = anchor["duration_ms"] / max(1.0, MB_PER_VCPU / anchor["memory_mb"])
+    compute = max(0.0, anchor["duration_ms"] - wait_ms) / max(1.0, MB_PER_VCPU / anchor["memory_mb"])
     sizes = np.geomspace(min(memory), max(memory), 100)
-    model = [modelled_duration_ms(m, compute) for m in sizes]
-    left.plot(sizes, model, color=MODEL, linestyle="--", label="model: CPU in proportion to memory")
+    model = [modelled_duration_ms(m, compute, wait_ms) for m in sizes]
+    left.plot(sizes, model, color=MODEL, linestyle="--",
+              label="model: CPU in proportion to memory" + (f", plus {wait_ms:g} ms waiting" if wait_ms else ""))
     left.plot(memory, [s["duration_ms"] for s in settings], "o-", color=WARM, label="measured")
     left.set_xscale("log")
-    left.set_yscale("log")
+    _plain_log_y(left)
     left.set_xlabel("memory (MB)")
     left.set_ylabel("billed duration (ms)")
     left.axvline(MB_PER_VCPU, color="#cccccc", linewidth=0.8)

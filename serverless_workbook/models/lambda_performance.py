@@ -43,7 +43,7 @@ def nearest_rank(values: Sequence[float], percent: float) -> float:
     if not 0 < percent <= 100:
         raise ValueError(f"a percentile is above 0 and at most 100, not {percent}")
     ordered = sorted(values)
-    return ordered[math.ceil(percent / 100 * len(ordered)) - 1]
+    return ordered[math.ceil(percent * len(ordered) / 100) - 1]
 
 
 def concurrency(requests_per_second: float, duration_ms: float) -> int:

@@ -6,6 +6,7 @@
     catalogue       the catalogue API over the pipeline (chapter 3, lab 3): deploy, sign users in, call it
     patterns_lab    lab 4: the chapter 4 pattern stacks for the checks, handlers written in cells
     parallel_lab    lab 5: the parallel-encode handlers and state machine written in cells
+    tuning_lab      lab 6: the search handler written in a cell, and the trial functions and logs its checks read
     check_cloud     the checks' scratch cloud: throwaway buckets and tables to try one handler on its own
 
 May import every other package of the workbook (course, cloud, models, localcloud, common): this is the
@@ -18,6 +19,7 @@ from typing import Any, Callable
 # The modules other packages, notebooks and commands may use, and the one helper defined here.
 __all__ = [
     "api_lab", "catalogue", "check_cloud", "parallel_lab", "patterns_lab", "pipeline_lab", "pipeline_run",
+    "tuning_lab",
     "register_saving_magics",
 ]
 

@@ -12,7 +12,6 @@ exercise can still do the ones after it, and the invert test sees only its check
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -25,7 +24,8 @@ from serverless_workbook.common import media, process_environment, waiting
 from serverless_workbook.course.lab_format import STUB, NotSaved, without_markers
 from serverless_workbook.common.templates import load_template, write_template
 from serverless_workbook.localcloud.stepfunctions import definition as substituted
-from serverless_workbook.cloud.target import TARGET_VARIABLE, connect
+# The lab's target (parallel_lab.connect_concurrent() in its notebook): the encoders run side by side.
+from serverless_workbook.cloud.target import connect_concurrent  # noqa: F401
 from serverless_workbook.workspaces import check_cloud, register_saving_magics
 from serverless_workbook.common.registry import ROOT
 
@@ -38,14 +38,6 @@ HELPERS = ("ffmpeg_tools.py",)
 # gets (at 128 MB Lambda gives a function 1/14 of a CPU, and so does the local cloud).
 TEMPLATE_MEMORY_MB = max(resource["Properties"].get("MemorySize", 128) for resource in load_template(
     REFERENCE_TEMPLATE.read_text())["Resources"].values() if resource["Type"] == "AWS::Lambda::Function")
-
-
-def connect_concurrent() -> Any:
-    """The lab's target: on the local cloud, every invocation in a process of its own (the Map's
-    encoders really run side by side); a real account when WORKBOOK_TARGET=aws opts in."""
-    if os.environ.get(TARGET_VARIABLE, "local") == "aws":
-        return connect("aws")
-    return connect("local-server", concurrent_lambdas=True)
 
 
 @dataclass

@@ -286,3 +286,17 @@ def test_the_report_line_separates_a_cold_starts_init_from_the_duration_and_bill
     assert int(cold["Billed Duration"].removesuffix(" ms")) == math.ceil(init + duration)
     assert cold["Memory Size"] == "256 MB"
     assert "Init Duration" not in warm and 100 <= float(warm["Duration"].removesuffix(" ms")) < 300, warm
+
+
+def test_a_configuration_change_starts_the_next_request_cold(target):
+    role = function_role(target, "config-change")
+    trial_functions.create_function(
+        target.client("lambda"), FunctionName="config-change", Runtime="python3.12", Role=role, Handler="app.handler",
+        Code={"ZipFile": zipped("import os\nCALLS = []\n\n\ndef handler(event, context):\n"
+                                "    CALLS.append(1)\n    return [len(CALLS), os.environ.get('MODE')]\n")})
+    lam = target.client("lambda")
+    assert [invoke(target, "config-change", {})[1] for _ in range(2)] == [[1, None], [2, None]]
+    lam.update_function_configuration(FunctionName="config-change", Environment={"Variables": {"MODE": "new"}})
+    reply = lam.invoke(FunctionName="config-change", LogType="Tail")
+    assert json.loads(reply["Payload"].read()) == [1, "new"]
+    assert "Init Duration" in base64.b64decode(reply["LogResult"]).decode()

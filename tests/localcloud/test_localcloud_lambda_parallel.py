@@ -103,6 +103,19 @@ def test_a_warm_sandbox_keeps_its_globals(target, functions):
     assert second["calls"] == first["calls"] + 1 and second["leaked"] == "warm-1"
 
 
+def test_a_configuration_change_retires_the_warm_sandbox_and_the_next_request_starts_cold(target):
+    b = create_function(target, "parallel-config", "from config")
+    warm, _ = invoke(target, b, {"token": "before"})
+    lam = target.client("lambda")
+    lam.update_function_configuration(FunctionName=b, MemorySize=256)
+    reply, log = invoke(target, b, {"token": "after"})
+    assert reply["pid"] != warm["pid"] and reply["calls"] == 1 and "Init Duration" in log
+    assert "Memory Size: 256 MB" in log
+    # Nothing will reach the old sandbox again: its process is gone, not left idle.
+    with pytest.raises(ProcessLookupError):
+        os.kill(warm["pid"], 0)
+
+
 def function_of(target, name, source, memory, timeout=10):
     """A function whose app.py is `source`, with `memory` MB."""
     trial_functions.create_function(
@@ -156,4 +169,5 @@ def test_one_at_a_time_in_this_process_stays_the_default():
     (one, _), (two, _) = sorted(replies, key=lambda reply: reply[0]["started"])
     assert one["pid"] == two["pid"] == os.getpid()
     assert one["ended"] <= two["started"], "the default runtime ran two handlers at once"
+
 

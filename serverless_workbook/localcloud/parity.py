@@ -161,6 +161,24 @@ LEDGER = (
               MISSING, "the setting is recorded, but no environment is started ahead: the first invocations of "
               "each environment are cold starts, as without it",
               "https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html"),
+    Behaviour("A configuration change (memory, environment, timeout) retires the function's warm execution "
+              "environments: the next requests start cold, with the new settings", REPRODUCED,
+              "the next invocation gets a new sandbox (its module state gone, an Init Duration in its REPORT line); "
+              "in concurrent mode the old sandbox processes end",
+              "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html",
+              "tests/localcloud/test_localcloud_lambda_parallel.py::"
+              "test_a_configuration_change_retires_the_warm_sandbox_and_the_next_request_starts_cold"),
+    Behaviour("An update takes a moment: LastUpdateStatus stays InProgress, invocations meanwhile run the previous "
+              "configuration, and another update is refused with ResourceConflictException", MISSING,
+              "moto applies an update at once and reports Successful: code that does not wait for it (the "
+              "function_updated_v2 waiter, as chapter 6 and lab 6 do) passes here and may measure the old memory on "
+              "AWS",
+              "https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html"),
+    Behaviour("Each new execution environment downloads and unpacks the function's package, so a bigger package "
+              "makes every cold start longer", MISSING,
+              "a package is unpacked once per code version and configuration, outside the Init phase: its size does "
+              "not show in the Init Duration (imports and work at load do)",
+              "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib"),
     Behaviour("A new IAM role is not assumable at once: CreateFunction refuses it for a few seconds", SCALED,
               f"CreateFunction refuses a role younger than {_s(delays.ROLE_PROPAGATION)} with AWS's error",
               "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html"

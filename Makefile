@@ -32,9 +32,10 @@ test: test-kernel test-server test-pythons ## the whole suite, as CI runs it
 test-pythons: setup ## setup and a quick subset under every other supported Python
 	scripts/check_pythons.sh
 
-# Session 1's tests wait a good part of their time (the local cloud's delays, browsers, kernels starting), so one
-# worker more than the cores keeps them busy: 192 s with three workers on 2 cores, 232 s with two. Session 2's
-# notebooks encode video and keep the cores busy themselves: one worker per core (67-83 s with three, 61-71 s with two).
+# Both sessions' tests wait a good part of their time (the local cloud's delays, browsers, kernels and sandboxes
+# starting), so one worker more than the cores keeps them busy. On 2 cores: session 1 took 192 s with three workers,
+# 232 s with two; session 2, once chapter 6 and lab 6 (which wait on their functions) joined its encoding notebooks,
+# 65 s with three, 83-84 s with two, 68 s with four.
 WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
 
 # The lab tests run the media labs in the kernel's local cloud (every check, every trial); their stored outputs
@@ -43,7 +44,7 @@ test-kernel: setup ## session 1: unit, lab and browser tests, and the notebooks 
 	$(call NOTEBOOKS_OF,kernel) $(ANOTHER_MACHINE) .venv/bin/pytest --nbval -n $(WORKERS) --durations=10 tests $$notebooks
 
 test-server: setup ## session 2, AWS-shaped: the notebooks that show media
-	$(call NOTEBOOKS_OF,server) $(ANOTHER_MACHINE) $(AWS_SHAPED) .venv/bin/pytest --nbval -n auto -q $$notebooks
+	$(call NOTEBOOKS_OF,server) $(ANOTHER_MACHINE) $(AWS_SHAPED) .venv/bin/pytest --nbval -n $(WORKERS) -q $$notebooks
 
 # make unit                        every fast test (under a minute on 2 cores)
 # make unit TESTS=tests/course      one folder's (seconds)

@@ -17,7 +17,7 @@ AWS_SHAPED := WORKBOOK_TARGET=local-server WORKBOOK_AWS_REGION=eu-west-1 MOTO_AC
 # 4 s of every pytest process and 0.3 s of every kernel. The caches go to __pycache__ (git ignores it).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help lab test test-kernel test-server test-pythons unit setup grade labs course-map diagrams execute
+.PHONY: help lab test test-kernel test-server test-pythons unit setup grade labs course-map diagrams execute book
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
@@ -79,6 +79,12 @@ labs: setup ## regenerate labs/ from solutions/
 course-map: setup ## rewrite the start page's course map (course.toml) and the parity ledger (start page, README)
 	$(PY) -m serverless_workbook.course.course_map
 	$(PY) -m serverless_workbook.localcloud.parity
+
+# Rendered from the committed notebooks, never run: seconds. The test suite builds it too (tests/ui/test_book.py),
+# and .github/workflows/book.yml publishes it from main.
+book: ## the course as a website, offline: build/book/index.html
+	scripts/setup.sh
+	$(PY) -m serverless_workbook.course.book
 
 diagrams: setup ## re-render every figure in diagrams/
 	$(PY) -m serverless_workbook.models.figures

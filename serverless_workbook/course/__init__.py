@@ -3,6 +3,7 @@
     lab_format       the cell metadata and markers a lab source uses (exercise, check, points, stubs)
     labgen           solutions/ -> labs/: answers replaced by stubs, outputs cleared
     course_map       course.toml -> the start page's course map (make course-map)
+    book             the course as a static website from the committed notebooks (make book)
     checks           what check cells run in the learner's kernel: exercise(...), its expectations, its verdicts
     grading          the grading command: answers spliced into the released lab, run, marked from the verdicts
     submission_rules what the grader refuses in answer cells before any runs (shortcuts, reaching into the grading)
@@ -23,7 +24,7 @@ May import: models and common (below it); never workspaces or cloud.
 """
 # The modules other packages, notebooks and commands may use.
 __all__ = [
-    "checks", "class_reports", "classroom", "course_map", "diagram_reader", "gradebook", "grading", "judgement",
+    "book", "checks", "class_reports", "classroom", "course_map", "diagram_reader", "gradebook", "grading", "judgement",
     "lab_format", "lab_probes", "labgen", "notebook_runner", "restart_hints", "sandbox", "submission_rules",
     "submissions", "trust", "warm_lab",
 ]

@@ -42,11 +42,6 @@ START_PAGE = "chapters/00-start-here.ipynb"
 PLAYER_NOTEBOOK = "solutions/lab02-video-pipeline.ipynb"
 UNDONE_LAB = "labs/lab01-serverless-or-not.ipynb"
 SCREENSHOT = ROOT / "reports" / "ui" / "chapter01.png"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 # At least this many images must render outside the widgets: chapter 1 has four diagrams.
 MIN_FIGURES = 3
 MAX_SCREENSHOT_HEIGHT = 16_000   # Chromium draws no taller page in one piece
@@ -196,23 +191,6 @@ def lab(tmp_path, committed_notebooks):
         assert not leftovers, f"JupyterLab left kernels running: {leftovers}"
 
 
-@pytest.fixture
-def page(tmp_path):
-    """A page in Debian's Chromium with a fresh profile; the browser is gone afterwards."""
-    from playwright import sync_api   # the Python package only; the browser is Debian's
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh --test (it installs Debian's chromium)")
-    profile = tmp_path / "chromium-profile"
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
-        try:
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(60_000)
-            yield page
-        finally:
-            context.close()
     leftovers = _kill_leftovers(str(profile), "Chromium")
     assert not leftovers, f"Chromium left processes running: {leftovers}"
 

@@ -6,7 +6,7 @@ Everything a page loads is in the built folder (theme, search index, figures, th
 site works offline and publishes as it is (.github/workflows/book.yml).
 
 An interactive widget cannot run without a kernel: on a page its cell shows a line saying how to run it live, after
-the static chart of the same view that the chapter draws just before it.
+the static chart of the same model that each chapter draws just before its explorer.
 
     python -m serverless_workbook.course.book [OUTPUT]      default build/book; then open OUTPUT/index.html
 """
@@ -25,7 +25,7 @@ OUTPUT = ROOT / "build" / "book"
 HOME = "chapters/00-start-here"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 LIVE_ONLY = ("*This explorer's sliders need a running kernel: open this notebook in JupyterLab (`make lab`) to move "
-             "them. The chart above is its starting view.*")
+             "them. The chart above draws the same model.*")
 
 
 def reading_order() -> list[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from serverless_workbook.cloud import trial_functions  # noqa: E402
+from serverless_workbook.cloud import load_runs, trial_functions  # noqa: E402
 from serverless_workbook.cloud.target import connect  # noqa: E402
 
 MB_PER_VCPU = 1769
@@ -36,7 +35,6 @@ def handler(event, context):
         digest = hashlib.sha256(digest).digest()
     return digest.hex()
 """
-REPORT_DURATION = re.compile(r"^REPORT RequestId: \S+\s+Duration: ([\d.]+) ms", re.MULTILINE)
 
 
 def duration_ms(invoke, rounds: int) -> float:
@@ -44,7 +42,7 @@ def duration_ms(invoke, rounds: int) -> float:
     run = invoke({"rounds": rounds})
     if run.error:
         raise RuntimeError(f"the handler failed: {run.error}")
-    return float(REPORT_DURATION.search(run.log).group(1))
+    return load_runs.report_of(run.log).duration_ms
 
 
 def main() -> None:

@@ -10,11 +10,12 @@ https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.htm
 flight are counted per function; a refused asynchronous one is retried on a thread of its own, so its caller
 gets its answer at once, as from Lambda's queue. Step Functions names the refusal Lambda.TooManyRequestsException
 for a state's Retry (stepfunctions). SQS mappings are not counted here: their pollers take no more batches than
-the reserved concurrency (sqs_poller).
+the reserved concurrency (sqs_poller). A reservation itself must leave the account 100 unreserved, as on AWS.
 """
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -22,6 +23,11 @@ from typing import Any, Callable
 
 from moto.awslambda.models import LambdaFunction
 from moto.core.exceptions import JsonRESTError
+
+# An account's concurrency quota in a region (AWS's default; new accounts may get less), of which every reservation
+# must leave 100 unreserved: moto refuses a reservation beyond that only when MOTO_LAMBDA_CONCURRENCY_QUOTA is set.
+ACCOUNT_CONCURRENCY = 1000
+_QUOTA_VARIABLE = "MOTO_LAMBDA_CONCURRENCY_QUOTA"
 
 # How long a refused asynchronous invocation waits before it is tried again (Lambda backs off from 1 s on; the
 # local cloud tries sooner, which is never more lenient: the event still waits for room).
@@ -106,6 +112,12 @@ def _retry_later(function: LambdaFunction, invoke: Callable[..., Any], body: Any
                     _retrying[function.function_arn] -= 1
 
     threading.Thread(target=retry, name=f"lambda-async-retry-{function.function_name}", daemon=True).start()
+
+
+def enforce_account_quota() -> None:
+    """Refuse a reservation that leaves the account under 100 unreserved, with AWS's error (unless the variable
+    already names another quota)."""
+    os.environ.setdefault(_QUOTA_VARIABLE, str(ACCOUNT_CONCURRENCY))
 
 
 def forget() -> None:

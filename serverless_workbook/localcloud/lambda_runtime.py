@@ -115,6 +115,7 @@ def install(endpoint_url: str | None = None, concurrent: bool = False) -> None:
         )
     _endpoint_url = endpoint_url
     _pool = SandboxPool() if concurrent else None
+    lambda_concurrency.enforce_account_quota()
     setattr(LambdaFunction, PATCHED_METHOD, _invoke_in_process)
     LambdaFunction.invoke = lambda_limits.within_payload_quota(
         lambda_concurrency.within_reserved_concurrency(_invoke_reporting_unhandled))

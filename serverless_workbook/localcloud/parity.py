@@ -133,6 +133,10 @@ LEDGER = (
               "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html",
               "tests/localcloud/test_lambda_concurrency.py::"
               "test_a_synchronous_invocation_beyond_the_reserved_concurrency_is_throttled"),
+    Behaviour("A function's reserved concurrency must leave the account's quota (1,000 by default) 100 unreserved",
+              REPRODUCED, "PutFunctionConcurrency beyond that is refused with AWS's InvalidParameterValueException",
+              "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html",
+              "tests/localcloud/test_lambda_concurrency.py::test_a_reservation_must_leave_the_account_100_unreserved"),
     Behaviour("Each invocation's REPORT line gives its Duration, Billed Duration (the Init phase included), Memory "
               "Size, Max Memory Used, and a cold start's Init Duration", REPRODUCED,
               "measured: the handler's time, a cold start's import apart; Max Memory Used is measured for a "

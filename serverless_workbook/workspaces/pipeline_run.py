@@ -23,7 +23,7 @@ from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
-from serverless_workbook.cloud import function_logs, stacks
+from serverless_workbook.cloud import function_logs, load_runs, stacks
 from serverless_workbook.common import waiting
 from serverless_workbook.localcloud import delays
 from serverless_workbook.models import costs
@@ -175,9 +175,6 @@ def processed(target: Any, outputs: dict[str, str], clip: str | Path, key: str) 
     return upload_and_wait(target, outputs, clip, key)
 
 
-_REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: ([\d.]+) ms")
-
-
 def lambda_spans(target: Any, function_name: str) -> list[Span]:
     """One span per invocation, from the REPORT lines of the function's log group (read once it has settled).
 
@@ -185,10 +182,9 @@ def lambda_spans(target: Any, function_name: str) -> list[Span]:
     """
     spans = []
     for event in function_logs.events(target, function_name):
-        report = _REPORT.match(event["message"])
-        if report:
+        if event["message"].startswith("REPORT "):
             end = event["timestamp"] / 1000
-            spans.append(Span(function_name, end - float(report.group(1)) / 1000, end))
+            spans.append(Span(function_name, end - load_runs.report_of(event["message"]).duration_ms / 1000, end))
     return sorted(spans, key=lambda s: s.start)
 
 

@@ -125,3 +125,15 @@ def test_events_still_waiting_when_the_local_cloud_closes_are_dropped_with_it():
     finally:
         target.close()
     assert lambda_concurrency.waiting_events() == 0
+
+
+def test_a_reservation_must_leave_the_account_100_unreserved(target):
+    lam = target.client("lambda")
+    name = slow_function(target, "reserve-most", None)
+    reserved_elsewhere = sum(lam.get_function_concurrency(FunctionName=f["FunctionName"]).get(
+        "ReservedConcurrentExecutions", 0) for f in lam.list_functions()["Functions"] if f["FunctionName"] != name)
+    most = lambda_concurrency.ACCOUNT_CONCURRENCY - 100 - reserved_elsewhere
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="below its minimum value of \\[100\\]"):
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=most + 1)
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=most)
+    lam.delete_function(FunctionName=name)

@@ -5,11 +5,7 @@ import os
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from chromium import CHROMIUM, CHROMIUM_ARGS, kill_leftovers
 
 
 @pytest.fixture
@@ -29,3 +25,5 @@ def page(tmp_path):
             yield page
         finally:
             context.close()
+    leftovers = kill_leftovers(str(profile), "Chromium")
+    assert not leftovers, f"Chromium left processes running: {leftovers}"

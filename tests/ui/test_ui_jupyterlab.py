@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from serverless_workbook.common.registry import ROOT
+from chromium import kill_leftovers
 
 NOTEBOOK = "chapters/01-serverless-architectures.ipynb"
 START_PAGE = "chapters/00-start-here.ipynb"
@@ -54,34 +55,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _pids_whose_cmdline_mentions(text: str) -> list[int]:
-    """Processes (other than this one) whose command line contains text."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in cmdline:
-            found.append(int(entry.name))
-    return found
-
-
-def _kill_leftovers(marker: str, what: str) -> list[int]:
-    """SIGKILL processes that mention marker; return their pids (empty when all is clean)."""
-    pids = _pids_whose_cmdline_mentions(marker)
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    if pids:
-        print(f"killed {len(pids)} leftover {what} process(es): {pids}")
-    return pids
 
 
 def _http_status(port: int, path: str, method: str = "GET") -> int:
@@ -187,12 +160,9 @@ def lab(tmp_path, committed_notebooks):
         except ProcessLookupError:
             pass
         # Kernels name their connection file, which lives in the runtime folder.
-        leftovers = _kill_leftovers(str(runtime), "kernel")
+        leftovers = kill_leftovers(str(runtime), "kernel")
         assert not leftovers, f"JupyterLab left kernels running: {leftovers}"
 
-
-    leftovers = _kill_leftovers(str(profile), "Chromium")
-    assert not leftovers, f"Chromium left processes running: {leftovers}"
 
 
 def _menu(page, menu: str, item: str) -> None:

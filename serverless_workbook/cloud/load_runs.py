@@ -29,8 +29,9 @@ _FIELD = re.compile(r"\t?([A-Za-z ]+): ([\d.]+) (?:ms|MB)")
 class Report:
     request_id: str
     duration_ms: float
-    billed_ms: float
-    memory_mb: int
+    # Lambda writes every field but Init Duration on every line; a line written by other hands may lack them.
+    billed_ms: float | None = None
+    memory_mb: int | None = None
     max_memory_mb: int | None = None
     init_ms: float | None = None
     # What the caller waited, from sending the request to reading the answer.

@@ -76,3 +76,9 @@ def test_a_report_line_is_read_with_and_without_a_cold_start():
     assert (warm.request_id, warm.max_memory_mb, warm.init_ms, warm.cold) == ("r2", None, None, False)
     with pytest.raises(ValueError, match="no REPORT line"):
         report_of("START RequestId: r3\n")
+
+
+def test_a_report_line_with_only_its_duration_is_read():
+    # As lab 2's check writes them for a function it never ran.
+    report = report_of("REPORT RequestId: 0000002a\tDuration: 12.50 ms\t")
+    assert (report.duration_ms, report.billed_ms, report.memory_mb) == (12.5, None, None)

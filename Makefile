@@ -33,18 +33,19 @@ test-pythons: setup ## setup and a quick subset under every other supported Pyth
 	scripts/check_pythons.sh
 
 # Both sessions' tests wait a good part of their time (the local cloud's delays, browsers, kernels and sandboxes
-# starting), so one worker more than the cores keeps them busy. On 2 cores: session 1 took 192 s with three workers,
-# 232 s with two; session 2, once chapter 6 and lab 6 (which wait on their functions) joined its encoding notebooks,
-# 65 s with three, 83-84 s with two, 68 s with four.
-WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
+# starting), so more workers than cores keep the cores busy. On 2 cores, session 1 took 168-184 s with four workers,
+# 197-203 s with three, 175 s with five; session 2 (its encodes keep the cores busier) 65 s with three, 83-84 s with
+# two, 68 s with four.
+KERNEL_WORKERS := $(shell echo $$(( $$(nproc) + 2 )))
+SERVER_WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
 
 # The lab tests run the media labs in the kernel's local cloud (every check, every trial); their stored outputs
 # are compared in the AWS-shaped session only, as is chapter 5's, which always runs on moto's server.
 test-kernel: setup ## session 1: unit, lab and browser tests, and the notebooks compared in the kernel's local cloud
-	$(call NOTEBOOKS_OF,kernel) $(ANOTHER_MACHINE) .venv/bin/pytest --nbval -n $(WORKERS) --durations=10 tests $$notebooks
+	$(call NOTEBOOKS_OF,kernel) $(ANOTHER_MACHINE) .venv/bin/pytest --nbval -n $(KERNEL_WORKERS) --durations=10 tests $$notebooks
 
 test-server: setup ## session 2, AWS-shaped: the notebooks that show media
-	$(call NOTEBOOKS_OF,server) $(ANOTHER_MACHINE) $(AWS_SHAPED) .venv/bin/pytest --nbval -n $(WORKERS) -q $$notebooks
+	$(call NOTEBOOKS_OF,server) $(ANOTHER_MACHINE) $(AWS_SHAPED) .venv/bin/pytest --nbval -n $(SERVER_WORKERS) -q $$notebooks
 
 # make unit                        every fast test (under a minute on 2 cores)
 # make unit TESTS=tests/course      one folder's (seconds)

@@ -15,7 +15,8 @@ exclude_patterns = [".venv", ".venvs", "build", "workspace", "**/workspace", ".g
 # Rendered from the stored outputs: a notebook is never executed for the site.
 nb_execution_mode = "off"
 myst_heading_anchors = 3
-# The README and the start page link the workbook's files (templates, handlers, scripts): pages get them as downloads.
+# Links with these schemes leave the site; every other link is to a page of it (tests/ui/test_ui_book.py resolves
+# each one).
 myst_url_schemes = ["http", "https", "mailto"]
 
 html_theme = "sphinx_book_theme"

@@ -128,6 +128,22 @@ def plot_memory(settings: Sequence[dict[str, float]], title: str, wait_ms: float
     return fig
 
 
+def plot_littles_law(rate: float, latency_s: float, callers: int) -> Figure:
+    """A measured run's arrival rate times its mean latency, beside the environments its callers kept busy."""
+    fig = Chart(figsize=(8, 2.4))
+    ax = fig.subplots()
+    ax.barh(["rate x latency (measured)", f"callers ({callers}), one environment each"],
+            [rate * latency_s, callers], color=[WARM, MODEL])
+    ax.text(rate * latency_s, 0, f" {rate:.1f}/s x {latency_s * 1000:.0f} ms = {rate * latency_s:.2f}", va="center",
+            fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, callers * 1.8)
+    ax.set_xlabel("environments busy at once")
+    ax.set_title("Little's law: concurrency = arrival rate x latency")
+    fig.tight_layout()
+    return fig
+
+
 def plot_explorer(compute_ms: float, wait_ms: float, requests_per_second: float, reserved: int) -> Figure:
     """The model at every memory size: duration and cost per million, and the concurrency Little's law asks."""
     sizes = np.geomspace(128, 10_240, 120)

@@ -177,6 +177,8 @@ class SandboxPool:
         self._lock = threading.Lock()
         self._idle: dict[tuple[Any, ...], list[_Sandbox]] = {}
         self._all: list[_Sandbox] = []
+        # Code folders superseded by a new code version or configuration: their sandboxes are not kept warm.
+        self._retired: set[str] = set()
         self._cpus = CpuShares()
 
     def invoke(self, code_dir: str, handler: str, environment: dict[str, str], event: Any,
@@ -204,13 +206,20 @@ class SandboxPool:
             with self._lock:
                 self._cpus.give_back(cpus)
         with self._lock:
-            self._idle[key].append(sandbox)
+            retired = code_dir in self._retired
+            if retired:
+                self._all.remove(sandbox)
+            else:
+                self._idle.setdefault(key, []).append(sandbox)
+        if retired:
+            sandbox.kill()
         return reply
 
     def retire(self, code_dir: str) -> None:
-        """End the idle sandboxes of a superseded code folder: no request will reach them again (a busy one
-        ends when its invocation has, at close)."""
+        """End the sandboxes of a superseded code folder, as no request will reach them again: the idle ones now,
+        a busy one when its invocation is over."""
         with self._lock:
+            self._retired.add(code_dir)
             retired = [sandbox for key, idle in self._idle.items() if key[0] == code_dir for sandbox in idle]
             self._idle = {key: idle for key, idle in self._idle.items() if key[0] != code_dir}
             self._all = [sandbox for sandbox in self._all if sandbox not in retired]

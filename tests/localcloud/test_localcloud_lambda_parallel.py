@@ -116,6 +116,21 @@ def test_a_configuration_change_retires_the_warm_sandbox_and_the_next_request_st
         os.kill(warm["pid"], 0)
 
 
+def test_an_invocation_running_through_a_configuration_change_ends_well_and_its_sandbox_with_it(target):
+    name = create_function(target, "parallel-busy-config", "from busy")
+    with ThreadPoolExecutor(1) as caller:
+        running = caller.submit(invoke, target, name, {"token": "busy", "sleep": 1})
+        time.sleep(0.5)
+        target.client("lambda").update_function_configuration(FunctionName=name, Timeout=20)
+        first, _ = running.result()
+    assert first["greeting"] == "from busy"
+    # Its sandbox was not kept warm for the new configuration: the next request starts another, cold.
+    second, log = invoke(target, name, {"token": "after"})
+    assert second["pid"] != first["pid"] and "Init Duration" in log
+    with pytest.raises(ProcessLookupError):
+        os.kill(first["pid"], 0)
+
+
 def function_of(target, name, source, memory, timeout=10):
     """A function whose app.py is `source`, with `memory` MB."""
     trial_functions.create_function(

@@ -75,12 +75,19 @@ def load(target: Any, function_name: str, requests: int, concurrency: int, event
                                 range(requests)))
 
 
-def fresh_environments(target: Any, function_name: str) -> None:
-    """Retire the function's warm environments, as any configuration change does: its next requests start cold."""
+def reconfigure(target: Any, function_name: str, **settings: Any) -> None:
+    """Update the function's configuration and wait until the change is live (LastUpdateStatus Successful): on AWS
+    an update takes seconds, and requests meanwhile still run the old configuration."""
     lam = target.client("lambda")
-    description = lam.get_function_configuration(FunctionName=function_name).get("Description", "")
-    lam.update_function_configuration(FunctionName=function_name, Description=description.rstrip(".") + ".")
+    lam.update_function_configuration(FunctionName=function_name, **settings)
     lam.get_waiter("function_updated_v2").wait(FunctionName=function_name)
+
+
+def fresh_environments(target: Any, function_name: str) -> None:
+    """Retire the function's warm environments, as any configuration change does: its next requests start cold.
+    The change is a full stop added to its description or taken off, so that each call really changes it."""
+    description = target.client("lambda").get_function_configuration(FunctionName=function_name).get("Description", "")
+    reconfigure(target, function_name, Description=description[:-1] if description.endswith(".") else description + ".")
 
 
 def burst(target: Any, function_name: str, callers: int, event: Any) -> list[str]:
@@ -100,10 +107,8 @@ def burst(target: Any, function_name: str, callers: int, event: Any) -> list[str
 
 
 def set_memory(target: Any, function_name: str, memory_mb: int) -> None:
-    """Change the function's memory and wait until the change is live (LastUpdateStatus Successful)."""
-    lam = target.client("lambda")
-    lam.update_function_configuration(FunctionName=function_name, MemorySize=memory_mb)
-    lam.get_waiter("function_updated_v2").wait(FunctionName=function_name)
+    """Change the function's memory, once the change is live."""
+    reconfigure(target, function_name, MemorySize=memory_mb)
 
 
 @dataclass(frozen=True)

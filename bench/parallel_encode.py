@@ -5,14 +5,14 @@ Measures, in one run and on one generated clip (default 60 s of 720p):
    x264 settings, one thread, as one Lambda function with one vCPU would), timed from
    the invoke call to its answer;
 2. the state machine of templates/parallel-encode.yaml with 2, 4 and 8 segments:
-   split (stream copy at keyframes), Map of encode-segment, merge (concat, then audio),
+   split (stream copy at keyframes), Map of encode-segment, merge (concat, audio added),
    timed as Step Functions records an execution: from its start date to its stop date.
 Handlers run in sandbox processes (connect(..., concurrent_lambdas=True)), each held to
 the CPUs its memory buys (one vCPU at the template's 1,769 MB), so the Map's encoders
 share the machine's cores as Lambda functions would each have their own vCPU, and the
-single job gets one CPU, as it would on Lambda. Executions are polled every 0.25 s:
-the moto server answering the polls shares the same cores, and polling every 0.05 s
-took 0.4 s of CPU from a 5 s run.
+single job gets one CPU, as it would on Lambda. Executions are polled every second:
+the moto server answering the polls shares the same cores (polling every 0.05 s took
+0.4 s of CPU from a 5 s run), and the start and stop dates time the run, not the poll.
 3. the physical ceiling, in the same rounds: plain ffmpeg, without Lambda, S3 or Step Functions,
    running the functions' own commands (split.cut, encode_segment.X264, merge.join) on the same
    clip, each encode on one CPU as a function with one vCPU gets it: the whole clip on one CPU, and
@@ -27,7 +27,7 @@ machine only ever slows a run down). Prints each best time and the median, the s
 of the best against the single job's best, and the shares of the total spent in split,
 encode (the Map state), merge, and between states.
 
-    .venv/bin/python bench/parallel_encode.py [--runs 3] [--seconds 60] [--size 1280x720] [--segments 2 4 8]
+    .venv/bin/python bench/parallel_encode.py [--runs 5] [--seconds 60] [--size 1280x720] [--segments 2 4 8]
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def single_job_seconds(target, outputs: dict[str, str], key: str) -> float:
 def parallel_run(target, outputs: dict[str, str], key: str, segments: int) -> tuple[float, dict[str, float]]:
     """The execution's duration (start date to stop date) and the seconds spent in each state."""
     event = {"bucket": outputs["MediaBucketName"], "key": key, "segments": segments}
-    description, history = executions.run(target, outputs["StateMachineArn"], event, timeout=1800, poll_seconds=0.25)
+    description, history = executions.run(target, outputs["StateMachineArn"], event, timeout=1800, poll_seconds=1)
     elapsed = executions.seconds(description)
     if description["status"] != "SUCCEEDED":
         raise RuntimeError(f"{segments} segments: {description['status']} {description.get('cause')}")
@@ -101,9 +101,8 @@ def plain_parallel_seconds(clip: Path, segments: int) -> float:
     """Plain ffmpeg splitting, encoding the pieces at once (one CPU each, taken in turn) and merging."""
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        pieces = split.cut(str(clip), folder, ffmpeg_tools.streams(str(clip)).duration, segments)
         audio = os.path.join(folder, "audio.m4a")
-        ffmpeg_tools.run("-i", str(clip), "-map", "0:a:0", "-c", "copy", audio)
+        pieces = split.cut(str(clip), folder, ffmpeg_tools.streams(str(clip)).duration, segments, audio)
         encoded = [os.path.join(folder, f"encoded-{index:03d}.mp4") for index in range(len(pieces))]
         with ThreadPoolExecutor(len(pieces)) as pool:
             for done in [pool.submit(_encode_on, CPUS[index % len(CPUS)], os.path.join(folder, name), encoded[index])
@@ -115,7 +114,7 @@ def plain_parallel_seconds(clip: Path, segments: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--segments", type=int, nargs="+", default=[2, 4, 8])
@@ -160,7 +159,7 @@ def main() -> None:
         print(f"{'single job':<14}{single:>7.1f} ({statistics.median(singles):>5.1f}){1:>9.2f}x")
         for segments, runs in parallel.items():
             elapsed, states = min(runs, key=lambda run: run[0])
-            states["other"] = elapsed - sum(states.values())  # between states: orchestration and polling
+            states["other"] = elapsed - sum(states.values())  # between states: orchestration
             shares = "".join(f"{100 * seconds / elapsed:>7.0f}%" for seconds in states.values())
             median = statistics.median(run[0] for run in runs)
             ceiling = plain_single / min(plain[segments])

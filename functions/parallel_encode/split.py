@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 
 import ffmpeg_tools
+import transfers
 
 MAX_SEGMENTS = 64
 s3 = boto3.client("s3")
@@ -35,26 +36,25 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         source = os.path.join(folder, "source.mp4")
         s3.download_file(bucket, key, source)
         source_streams = ffmpeg_tools.streams(source)
-        times = cut(source, folder, source_streams.duration, count)
-        segments = []
-        for index, (file_name, start, end) in enumerate(times):
-            segment_key = f"{work}/segments/{index:03d}.mp4"
-            s3.upload_file(os.path.join(folder, file_name), bucket, segment_key)
-            segments.append({"bucket": bucket, "key": segment_key, "output_key": f"{work}/encoded/{index:03d}.mp4",
-                             "start": start, "end": end})
-        audio_key = None
-        if source_streams.has_audio:
-            audio_key = f"{work}/audio.m4a"
-            audio = os.path.join(folder, "audio.m4a")
-            ffmpeg_tools.run("-i", source, "-map", "0:a:0", "-c", "copy", audio)
-            s3.upload_file(audio, bucket, audio_key)
+        audio = os.path.join(folder, "audio.m4a") if source_streams.has_audio else None
+        times = cut(source, folder, source_streams.duration, count, audio)
+        segments = [{"bucket": bucket, "key": f"{work}/segments/{index:03d}.mp4",
+                     "output_key": f"{work}/encoded/{index:03d}.mp4", "start": start, "end": end}
+                    for index, (_, start, end) in enumerate(times)]
+        uploads = [(os.path.join(folder, file_name), bucket, segment["key"])
+                   for (file_name, _, _), segment in zip(times, segments)]
+        audio_key = f"{work}/audio.m4a" if audio else None
+        if audio:
+            uploads.append((audio, bucket, audio_key))
+        transfers.at_once(s3.upload_file, uploads)
     print(f"split {key} into {len(segments)} segments ({count} asked for)")
     return {"bucket": bucket, "source_key": key, "output_key": f"encoded/{name}.mp4", "audio_key": audio_key,
             "segments": segments}
 
 
-def cut(source: str, folder: str, duration: float, count: int) -> list[tuple[str, float, float]]:
-    """Segment files with their start and end in the source.
+def cut(source: str, folder: str, duration: float, count: int,
+        audio: str | None = None) -> list[tuple[str, float, float]]:
+    """Segment files with their start and end in the source; with `audio`, the source's audio copied there too.
 
     The segment muxer's list gives times in its own timeline, shifted by the source's decoding delay (a 3 s video
     with B-frames ends at 3.2 there); a segment's place in the video is the sum of the durations before it.
@@ -65,7 +65,9 @@ def cut(source: str, folder: str, duration: float, count: int) -> list[tuple[str
     ffmpeg_tools.run("-i", source, "-map", "0:v:0", "-c", "copy", "-f", "segment",
                      "-segment_time", f"{duration / count:.6f}", "-reset_timestamps", "1",
                      "-segment_list", listing, "-segment_list_type", "csv",
-                     os.path.join(folder, "segment-%03d.mp4"))
+                     os.path.join(folder, "segment-%03d.mp4"),
+                     # The same read of the source copies the audio out.
+                     *(("-map", "0:a:0", "-c", "copy", audio) if audio else ()))
     times, start = [], 0.0
     with open(listing, newline="") as rows:
         for name, _, _ in csv.reader(rows):

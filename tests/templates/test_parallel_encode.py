@@ -40,6 +40,15 @@ def encoded(clip, tmp_path_factory):
         if description["status"] == "SUCCEEDED":
             target.client("s3").download_file(bucket, "encoded/clip.mp4", str(merged))
         encoded_item = item(target, outputs, "uploads/clip.mp4")
+        # A screen recording has no audio: the split finds none to copy out, and the merge puts none back.
+        silent = media.generate_clip(tmp_path_factory.mktemp("silent") / "silent.mp4", seconds=2, fps=FPS,
+                                     keyframe_seconds=1, audio=False)
+        target.client("s3").upload_file(str(silent), bucket, "uploads/silent.mp4")
+        silent_run, _ = executions.run(target, machine, {"bucket": bucket, "key": "uploads/silent.mp4",
+                                                         "segments": 2})
+        silent_merged = tmp_path_factory.mktemp("silent-merged") / "merged.mp4"
+        if silent_run["status"] == "SUCCEEDED":
+            target.client("s3").download_file(bucket, "encoded/silent.mp4", str(silent_merged))
         bad_input, bad_history = executions.run(target, machine, {"bucket": bucket, "key": "uploads/bad.mp4",
                                                                   "segments": 0})
         failed_item = item(target, outputs, "uploads/bad.mp4")
@@ -55,7 +64,8 @@ def encoded(clip, tmp_path_factory):
         leftovers = stacks.leftovers(target, "parallel")
     finally:
         target.close()
-    return {"description": description, "history": history, "merged": merged, "bad_input": bad_input,
+    return {"description": description, "history": history, "merged": merged, "silent_run": silent_run,
+            "silent_merged": silent_merged, "bad_input": bad_input,
             "bad_history": bad_history, "encoded_item": encoded_item, "failed_item": failed_item,
             "odd_input": odd_input, "odd_history": odd_history, "odd_item": odd_item,
             "leftovers": leftovers}
@@ -81,6 +91,12 @@ def test_the_duration_matches_the_source_within_a_frame(encoded, clip):
     merged, source = media.probe(encoded["merged"]), media.probe(clip)
     assert abs(merged.duration - source.duration) <= 1 / FPS
     assert (merged.width, merged.height, merged.audio_codec) == (source.width, source.height, "aac")
+
+
+def test_a_video_without_audio_is_merged_without_audio(encoded):
+    assert encoded["silent_run"]["status"] == "SUCCEEDED", encoded["silent_run"].get("cause")
+    merged = media.probe(encoded["silent_merged"])
+    assert merged.audio_codec is None and abs(merged.duration - 2) <= 1 / FPS
 
 
 def test_timestamps_are_continuous_across_segment_boundaries(encoded):

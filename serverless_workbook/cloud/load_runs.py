@@ -55,6 +55,13 @@ def report_of(log: str, client_ms: float | None = None) -> Report:
     return Report(found.group(1), client_ms=client_ms, **fields)
 
 
+def reports_in(events: list[dict[str, Any]]) -> list[tuple[float, Report]]:
+    """The REPORT lines among a function's log events (function_logs.events), each with the time it was written, in
+    seconds since the epoch: Lambda writes one as each invocation ends."""
+    return [(event["timestamp"] / 1000, report_of(event["message"])) for event in events
+            if event["message"].startswith("REPORT ")]
+
+
 def invoke(lam: Any, function_name: str, event: Any) -> Report:
     """One synchronous invocation; its REPORT line, with the caller's wait. A handler's error is raised."""
     started = time.monotonic()

@@ -180,11 +180,8 @@ def lambda_spans(target: Any, function_name: str) -> list[Span]:
 
     A REPORT line is written when the invocation ends and carries its duration.
     """
-    spans = []
-    for event in function_logs.events(target, function_name):
-        if event["message"].startswith("REPORT "):
-            end = event["timestamp"] / 1000
-            spans.append(Span(function_name, end - load_runs.report_of(event["message"]).duration_ms / 1000, end))
+    spans = [Span(function_name, end - report.duration_ms / 1000, end)
+             for end, report in load_runs.reports_in(function_logs.events(target, function_name))]
     return sorted(spans, key=lambda s: s.start)
 
 

@@ -90,12 +90,18 @@ def trial(cloud: Any, folder: Path, name: str, memory_mb: int = 1769, environmen
             yield f"{trial_functions.TRIAL_PREFIX}{name}"
 
 
-def logged_reports(cloud: Any, function_name: str) -> list[load_runs.Report]:
-    """The REPORT lines of the function's CloudWatch log, as Lambda wrote them, oldest first."""
-    return [load_runs.report_of(event["message"]) for event in function_logs.events(cloud, function_name)
-            if event["message"].startswith("REPORT ")]
+@dataclass(frozen=True)
+class Log:
+    """A function's CloudWatch log, read once it has settled: its lines and its REPORT lines, oldest first."""
+
+    lines: list[str]
+    reports: list[load_runs.Report]
+
+    def count(self, text: str) -> int:
+        """How many lines hold `text`."""
+        return sum(text in line for line in self.lines)
 
 
-def logged_lines(cloud: Any, function_name: str, text: str) -> int:
-    """How many lines of the function's log hold `text`."""
-    return sum(text in event["message"] for event in function_logs.events(cloud, function_name))
+def read_log(cloud: Any, function_name: str) -> Log:
+    events = function_logs.events(cloud, function_name)
+    return Log([event["message"] for event in events], [report for _, report in load_runs.reports_in(events)])

@@ -44,6 +44,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from tqdm import tqdm
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "functions" / "parallel_encode"))
@@ -173,13 +175,18 @@ def main() -> None:
         # them alike, instead of on whichever variant ran while it lasted.
         singles, parallel = [], {segments: [] for segments in args.segments}
         plain_singles, plain = [], {segments: [] for segments in args.segments}
-        for _ in range(args.runs):
-            job, plain_job = singles_seconds(target, outputs, clip)
-            singles.append(job)
-            plain_singles.append(plain_job)
-            for segments in args.segments:
-                parallel[segments].append(parallel_run(target, outputs, "uploads/clip.mp4", segments))
-                plain[segments].append(plain_parallel_seconds(clip, segments))
+        # A round takes about a minute on 2 cores: the bar says how far the rounds are (on stderr, gone at the end).
+        with tqdm(total=args.runs * (1 + len(args.segments)), desc="rounds of every variant", unit="variant",
+                  leave=False) as progress:
+            for _ in range(args.runs):
+                job, plain_job = singles_seconds(target, outputs, clip)
+                singles.append(job)
+                plain_singles.append(plain_job)
+                progress.update()
+                for segments in args.segments:
+                    parallel[segments].append(parallel_run(target, outputs, "uploads/clip.mp4", segments))
+                    plain[segments].append(plain_parallel_seconds(clip, segments))
+                    progress.update()
         single, plain_single = min(singles), min(plain_singles)
         print(f"best of {args.runs} rounds (median in brackets); shares of the best run; the ceiling is plain "
               f"ffmpeg's speed-up (single encode {plain_single:.1f} s)")

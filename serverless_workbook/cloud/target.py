@@ -68,6 +68,7 @@ class Target:
     session: boto3.session.Session
     endpoint_url: str | None = None
     jobs: JobStore | None = None
+    closed: bool = False
     _stop: list[Any] = field(default_factory=list, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -117,9 +118,18 @@ class Target:
                 and localcloud.lambda_concurrency.waiting_events() == 0)
 
     def close(self) -> None:
-        """Stop the local cloud and forget everything in it."""
-        while self._stop:
-            self._stop.pop()()
+        """Stop the local cloud and forget everything in it; its clients refuse every request from then on."""
+        try:
+            while self._stop:
+                self._stop.pop()()
+        finally:
+            self.closed = True
+
+    def _refuse_when_closed(self, **_: Any) -> None:
+        # Once moto stops patching botocore, a closed in-process cloud's clients would call AWS's real endpoints.
+        if self.closed:
+            raise TargetError("This local cloud was closed (target.close()), and everything in it is gone. Run the "
+                              "notebook again from its first cell to connect to a new one.")
 
     def __str__(self) -> str:
         where = {"local": "local cloud (moto, in this kernel)", "local-server": "local cloud (moto server over HTTP)",
@@ -243,7 +253,9 @@ def _connect_local(server: bool, concurrent_lambdas: bool = False) -> Target:
     stop.append(jobs.wait_idle)
     session = aws_sessions.session(region_name=region)
     account = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
-    target = Target("local-server" if server else "local", account, region, session, endpoint_url, jobs, stop)
+    target = Target("local-server" if server else "local", account, region, session, endpoint_url, jobs, _stop=stop)
+    # Every client made from the session from now on (each copies its handlers) asks first.
+    session.events.register("before-send", target._refuse_when_closed)
     if server:
         try:
             _check_mediaconvert_region(target)

@@ -31,6 +31,17 @@ def test_close_forgets_the_fake_credentials():
     assert os.environ.get("AWS_ACCESS_KEY_ID") == before
 
 
+@pytest.mark.parametrize("name", ["local", "local-server"])
+def test_a_closed_local_cloud_refuses_every_request_instead_of_calling_aws(name):
+    target = connect(name)
+    s3 = target.client("s3")
+    target.close()
+    # Made before the close or after it: once moto stops, the in-process cloud's would call AWS's real endpoints.
+    for call in (s3.list_buckets, lambda: list(target.resource("dynamodb").tables.all())):
+        with pytest.raises(TargetError, match=r"This local cloud was closed \(target.close\(\)\)"):
+            call()
+
+
 def test_aws_without_the_environment_variable_explains_how_to_opt_in():
     with pytest.raises(TargetError, match=f"set {TARGET_VARIABLE}=aws and {ACCOUNT_VARIABLE}="):
         connect("aws")

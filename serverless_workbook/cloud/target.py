@@ -248,8 +248,7 @@ def _connect_local(server: bool, concurrent_lambdas: bool = False) -> Target:
         mock.start()
         stop.append(mock.stop)
     jobs = localcloud.install(endpoint_url, concurrent_lambdas=concurrent_lambdas)
-    stop.append(localcloud.uninstall)
-    stop.append(jobs.clear)
+    stop.append(lambda: _uninstall(jobs))
     stop.append(jobs.wait_idle)
     session = aws_sessions.session(region_name=region)
     account = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
@@ -265,6 +264,13 @@ def _connect_local(server: bool, concurrent_lambdas: bool = False) -> Target:
     # A notebook kernel rarely calls close(); this still removes the unzipped code folders when it exits.
     atexit.register(target.close)
     return target
+
+
+def _uninstall(jobs: JobStore) -> None:
+    # The gap fillers and MediaConvert's job store belong to the process, shared by the local targets open in it:
+    # the last one to close removes them.
+    if localcloud.uninstall():
+        jobs.clear()
 
 
 def _restore_environment(saved: dict[str, str | None]) -> None:

@@ -26,6 +26,8 @@ One module per gap, like moto's one package per service:
 
 May import: common only; never the packages above it (the local cloud knows nothing of labs or grading).
 """
+import threading
+
 from serverless_workbook.common import aws_sessions
 
 # Before moto is imported: its services make boto3 sessions of their own, at import and as they are first used.
@@ -59,11 +61,19 @@ __all__ = ["install", "uninstall", "apigateway", "cloudformation", "cloudformati
            "lambda_concurrency", "mediaconvert", "parity", "public_parameters", "server", "sqs_poller", "stepfunctions"]
 
 
+# Local targets open in this process. They share moto's backends and these gap fillers: each connect installs them
+# (the latest target's Lambda settings win), and they stay until the last of them closes, so closing one target
+# leaves another that is still open working.
+_open_targets = 0
+_open_lock = threading.Lock()
+
+
 def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -> mediaconvert.JobStore:
     """Install every runtime gap filler; return the MediaConvert job store.
 
     concurrent_lambdas runs each invocation in a sandbox process (needs endpoint_url, moto's server).
     """
+    global _open_targets
     permissions.install()
     lambda_runtime.install(endpoint_url, concurrent=concurrent_lambdas)
     sqs_poller.install()
@@ -74,10 +84,19 @@ def install(endpoint_url: str | None = None, concurrent_lambdas: bool = False) -
     cloudformation_types.install()
     cognito.install()
     stepfunctions.install(endpoint_url)
-    return mediaconvert.install()
+    jobs = mediaconvert.install()
+    with _open_lock:
+        _open_targets += 1
+    return jobs
 
 
-def uninstall() -> None:
+def uninstall() -> bool:
+    """Remove the gap fillers if this was the last local target open; whether it was."""
+    global _open_targets
+    with _open_lock:
+        _open_targets = max(0, _open_targets - 1)
+        if _open_targets:
+            return False
     sqs_poller.uninstall()
     sqs_sampling.uninstall()
     for delay in _DELAYS:
@@ -87,3 +106,4 @@ def uninstall() -> None:
     permissions.uninstall()
     stepfunctions.uninstall()
     mediaconvert.uninstall()
+    return True

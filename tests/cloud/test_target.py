@@ -1,10 +1,13 @@
 """connect(): local by default, a real account only on explicit opt-in checked against STS."""
 import os
+import threading
 
 import pytest
 from moto import mock_aws
 
+from serverless_workbook.cloud import load_runs, stacks
 from serverless_workbook.cloud.target import ACCOUNT_VARIABLE, TARGET_VARIABLE, TargetError, connect
+from serverless_workbook.common.registry import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +43,21 @@ def test_a_closed_local_cloud_refuses_every_request_instead_of_calling_aws(name)
     for call in (s3.list_buckets, lambda: list(target.resource("dynamodb").tables.all())):
         with pytest.raises(TargetError, match=r"This local cloud was closed \(target.close\(\)\)"):
             call()
+
+
+def test_closing_one_local_cloud_leaves_another_still_open_working():
+    first, second = connect("local"), connect("local")  # the connect cell run twice, say
+    try:
+        first.close()
+        outputs = stacks.deploy(second, "two-targets", ROOT / "templates" / "lambda-performance.yaml", progress=False,
+                                code={"DemoCodeKey": ROOT / "functions" / "tuning_demo"})
+        # Run by the local runtime, as before the first closed (moto alone would need Docker).
+        report = load_runs.invoke(second.client("lambda"), outputs["BareFunctionName"], {"rounds": 10})
+        assert report.duration_ms > 0
+        assert "sqs-pollers" in [thread.name for thread in threading.enumerate()]
+    finally:
+        second.close()
+    assert "sqs-pollers" not in [thread.name for thread in threading.enumerate()], "the last close left the gap fillers"
 
 
 def test_aws_without_the_environment_variable_explains_how_to_opt_in():

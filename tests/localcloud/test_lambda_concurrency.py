@@ -114,19 +114,6 @@ def test_an_invoke_over_its_payload_quota_is_refused(target, invocation, quota):
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
 
 
-def test_events_still_waiting_when_the_local_cloud_closes_are_dropped_with_it():
-    from serverless_workbook.cloud.target import connect
-
-    target = connect("local")
-    try:
-        name = slow_function(target, "throttled-at-close", reserved=0)
-        target.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 1}))
-        assert lambda_concurrency.waiting_events() == 1
-    finally:
-        target.close()
-    assert lambda_concurrency.waiting_events() == 0
-
-
 def test_a_reservation_must_leave_the_account_100_unreserved(target):
     lam = target.client("lambda")
     name = slow_function(target, "reserve-most", None)

@@ -114,6 +114,10 @@ def install(endpoint_url: str | None = None, concurrent: bool = False) -> None:
             "HTTP: use the local-server target (moto's server), e.g. connect('local-server', concurrent_lambdas=True)"
         )
     _endpoint_url = endpoint_url
+    # A second connect (its cell run again) replaces the first's pool: the sandboxes of the first would otherwise
+    # outlive it, a process each, until the kernel exits.
+    if _pool is not None:
+        _pool.close()
     _pool = SandboxPool() if concurrent else None
     lambda_concurrency.enforce_account_quota()
     setattr(LambdaFunction, PATCHED_METHOD, _invoke_in_process)

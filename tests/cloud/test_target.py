@@ -60,6 +60,35 @@ def test_closing_one_local_cloud_leaves_another_still_open_working():
     assert "sqs-pollers" not in [thread.name for thread in threading.enumerate()], "the last close left the gap fillers"
 
 
+def sandbox_processes():
+    """This process's Lambda sandbox processes."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                parent, command = int(stat.read().rsplit(")", 1)[1].split()[1]), cmdline.read()
+        except OSError:  # ended meanwhile
+            continue
+        if parent == os.getpid() and b"lambda_sandbox" in command:
+            found.append(pid)
+    return found
+
+
+def test_connecting_again_ends_the_sandboxes_of_the_first_connection():
+    first = connect("local-server", concurrent_lambdas=True)
+    try:
+        outputs = stacks.deploy(first, "reconnect", ROOT / "templates" / "lambda-performance.yaml", progress=False,
+                                code={"DemoCodeKey": ROOT / "functions" / "tuning_demo"})
+        load_runs.invoke(first.client("lambda"), outputs["BareFunctionName"], {"rounds": 10})
+        assert len(sandbox_processes()) == 1
+        second = connect("local-server", concurrent_lambdas=True)  # the connect cell run again
+        assert sandbox_processes() == []
+        second.close()
+    finally:
+        first.close()
+    assert sandbox_processes() == []
+
+
 def test_aws_without_the_environment_variable_explains_how_to_opt_in():
     with pytest.raises(TargetError, match=f"set {TARGET_VARIABLE}=aws and {ACCOUNT_VARIABLE}="):
         connect("aws")

@@ -8,6 +8,7 @@ from moto import mock_aws
 from serverless_workbook.cloud import load_runs, stacks
 from serverless_workbook.cloud.target import ACCOUNT_VARIABLE, TARGET_VARIABLE, TargetError, connect
 from serverless_workbook.common.registry import ROOT
+from processes import pids_whose_cmdline_mentions
 
 
 @pytest.fixture(autouse=True)
@@ -45,15 +46,19 @@ def test_a_closed_local_cloud_refuses_every_request_instead_of_calling_aws(name)
             call()
 
 
+def invoke_a_function(target, stack):
+    """Chapter 6's bare function deployed as `stack` and invoked once: its REPORT line."""
+    outputs = stacks.deploy(target, stack, ROOT / "templates" / "lambda-performance.yaml", progress=False,
+                            code={"DemoCodeKey": ROOT / "functions" / "tuning_demo"})
+    return load_runs.invoke(target.client("lambda"), outputs["BareFunctionName"], {"rounds": 10})
+
+
 def test_closing_one_local_cloud_leaves_another_still_open_working():
     first, second = connect("local"), connect("local")  # the connect cell run twice, say
     try:
         first.close()
-        outputs = stacks.deploy(second, "two-targets", ROOT / "templates" / "lambda-performance.yaml", progress=False,
-                                code={"DemoCodeKey": ROOT / "functions" / "tuning_demo"})
         # Run by the local runtime, as before the first closed (moto alone would need Docker).
-        report = load_runs.invoke(second.client("lambda"), outputs["BareFunctionName"], {"rounds": 10})
-        assert report.duration_ms > 0
+        assert invoke_a_function(second, "two-targets").duration_ms > 0
         assert "sqs-pollers" in [thread.name for thread in threading.enumerate()]
     finally:
         second.close()
@@ -62,24 +67,13 @@ def test_closing_one_local_cloud_leaves_another_still_open_working():
 
 def sandbox_processes():
     """This process's Lambda sandbox processes."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                parent, command = int(stat.read().rsplit(")", 1)[1].split()[1]), cmdline.read()
-        except OSError:  # ended meanwhile
-            continue
-        if parent == os.getpid() and b"lambda_sandbox" in command:
-            found.append(pid)
-    return found
+    return pids_whose_cmdline_mentions("lambda_sandbox", parent=os.getpid())
 
 
 def test_connecting_again_ends_the_sandboxes_of_the_first_connection():
     first = connect("local-server", concurrent_lambdas=True)
     try:
-        outputs = stacks.deploy(first, "reconnect", ROOT / "templates" / "lambda-performance.yaml", progress=False,
-                                code={"DemoCodeKey": ROOT / "functions" / "tuning_demo"})
-        load_runs.invoke(first.client("lambda"), outputs["BareFunctionName"], {"rounds": 10})
+        invoke_a_function(first, "reconnect")
         assert len(sandbox_processes()) == 1
         second = connect("local-server", concurrent_lambdas=True)  # the connect cell run again
         assert sandbox_processes() == []

@@ -88,14 +88,18 @@ def parallel_run(target, outputs: dict[str, str], key: str, segments: int) -> tu
 CPUS = sorted(os.sched_getaffinity(0))
 
 
+def _pinned(cpu: int, work: Callable[..., T], *arguments: Any) -> T:
+    """work(*arguments) with the calling thread held to one CPU, as a function with one vCPU runs (what the thread
+    starts, ffmpeg included, keeps its affinity); call it on a thread of its own. The threads of ffmpeg 6 and later
+    could otherwise use every core."""
+    os.sched_setaffinity(0, {cpu})
+    return work(*arguments)
+
+
 def _on_cpu(cpu: int, work: Callable[..., T], *arguments: Any) -> T:
-    """work(*arguments) in a thread held to one CPU, as a function with one vCPU runs (what the thread starts, ffmpeg
-    included, keeps its affinity); its answer. The threads of ffmpeg 6 and later could otherwise use every core."""
-    def held() -> T:
-        os.sched_setaffinity(0, {cpu})
-        return work(*arguments)
+    """work(*arguments) on a thread of its own held to one CPU; its answer."""
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(held).result()
+        return pool.submit(_pinned, cpu, work, *arguments).result()
 
 
 def _encode(source: str, encoded: str) -> None:
@@ -135,7 +139,7 @@ def plain_parallel_seconds(clip: Path, segments: int) -> float:
         pieces = _on_cpu(CPUS[0], _split, clip, folder, segments, audio)
         encoded = [os.path.join(folder, f"encoded-{index:03d}.mp4") for index in range(len(pieces))]
         with ThreadPoolExecutor(len(pieces)) as pool:
-            for done in [pool.submit(_on_cpu, CPUS[index % len(CPUS)], _encode, os.path.join(folder, name),
+            for done in [pool.submit(_pinned, CPUS[index % len(CPUS)], _encode, os.path.join(folder, name),
                                      encoded[index]) for index, (name, _, _) in enumerate(pieces)]:
                 done.result()
         _on_cpu(CPUS[0], merge.join, encoded, audio, folder)
